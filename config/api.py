@@ -1,0 +1,19 @@
+"""The REST API at /api/ (OpenAPI at /api/openapi.json, docs at /api/docs)."""
+
+from ninja import NinjaAPI
+
+from ipops.accounts.api import router as accounts_router
+from ipops.core.api import AUTH, install_error_handlers
+from ipops.core.api import router as core_router
+
+api = NinjaAPI(
+    title="IPOps API",
+    version="1",
+    description="Regional IP operations service platform. Authenticate with `Authorization: Bearer <token>` "
+    "(create a token under Account → API tokens) or the browser session.",
+    auth=AUTH,
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("/", core_router)
+api.add_router("/", accounts_router)

@@ -1,0 +1,188 @@
+"""Background jobs: start one (a service), run one (the worker), report progress while it runs.
+
+A job handler runs inside one database transaction: when it raises, everything it wrote is rolled back and
+the job keeps its error. Progress, which must be visible while that transaction is still open, goes to the
+cache (file-based by default, Redis in production) and is copied onto the job row when the job ends.
+Files a handler produces are written under a temporary name and kept only when the job succeeds.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from ipops.core import audit
+from ipops.core.models import Job
+
+MAX_MESSAGES = 200
+PROGRESS_INTERVAL_S = 0.5
+
+
+class JobError(Exception):
+    """An expected failure whose message is meant for the user (no traceback is kept)."""
+
+
+class Progress:
+    """Handed to a handler: `advance`, `set_total`, `message`. Writes are throttled to the cache."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self._last_flush = 0.0
+
+    @staticmethod
+    def cache_key(job_id: Any) -> str:
+        return f"ipops:job-progress:{job_id}"
+
+    def set_total(self, total: int) -> None:
+        self.job.total = total
+        self.flush(force=True)
+
+    def advance(self, n: int = 1) -> None:
+        self.job.done += n
+        self.flush()
+
+    def message(self, text: str) -> None:
+        self.job.messages = [*self.job.messages, {"at": timezone.now().isoformat(), "text": str(text)}][
+            -MAX_MESSAGES:
+        ]
+        self.flush(force=True)
+
+    def flush(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last_flush >= PROGRESS_INTERVAL_S:
+            cache.set(
+                self.cache_key(self.job.pk),
+                {"done": self.job.done, "total": self.job.total, "messages": self.job.messages},
+                timeout=24 * 3600,
+            )
+            self._last_flush = now
+
+    def output_path(self, filename: str) -> Path:
+        """Where the handler writes its result file; it becomes the job's file only on success."""
+        folder = Path(settings.IPOPS_JOB_FILES_DIR) / str(self.job.pk)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.job.result_file = filename
+        return folder / f".partial-{filename}"
+
+
+Handler = Callable[[Job, Progress], dict[str, Any]]
+HANDLERS: dict[str, tuple[Handler, Any]] = {}
+
+
+def job_handler(kind: str, *, title: Any) -> Callable[[Handler], Handler]:
+    """Register the function that does a kind of job. It returns the job's result (a JSON object)."""
+
+    def register(func: Handler) -> Handler:
+        HANDLERS[kind] = (func, title)
+        return func
+
+    return register
+
+
+def job_title(kind: str) -> Any:
+    return HANDLERS[kind][1] if kind in HANDLERS else kind
+
+
+def live_progress(job: Job) -> dict[str, Any]:
+    """done / total / messages: from the cache while the job runs, from the row once it has ended."""
+    if not job.is_finished:
+        cached = cache.get(Progress.cache_key(job.pk))
+        if cached:
+            return cached
+    return {"done": job.done, "total": job.total, "messages": job.messages}
+
+
+def result_path(job: Job) -> Path | None:
+    if job.status != Job.Status.SUCCEEDED or not job.result_file:
+        return None
+    path = Path(settings.IPOPS_JOB_FILES_DIR) / str(job.pk) / job.result_file
+    return path if path.exists() else None
+
+
+def start_job(
+    *, actor: Any, kind: str, params: dict[str, Any] | None = None, organisation: Any = None
+) -> Job:
+    """Create the job row (audited) and enqueue it for the worker once the transaction commits."""
+    if kind not in HANDLERS:
+        raise ValueError(f"unknown job kind {kind!r}")
+    from ipops.core.tasks import run_job
+
+    with transaction.atomic():
+        job = Job.objects.create(
+            kind=kind,
+            params={**(params or {}), "language": translation.get_language() or settings.LANGUAGE_CODE},
+            created_by=actor,
+            organisation=organisation if organisation is not None else getattr(actor, "organisation", None),
+        )
+        audit.record(action="job.start", actor=actor, target=job, after=audit.snapshot(job))
+
+        def enqueue() -> None:
+            result = run_job.enqueue(str(job.pk))
+            Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
+
+        transaction.on_commit(enqueue)
+    return job
+
+
+def execute_job(job_id: str) -> Job:
+    """Run a queued job to its end (called by the worker). Never raises for a handler's failure."""
+    job = Job.objects.get(pk=job_id)
+    if job.status != Job.Status.QUEUED:
+        return job
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now())
+    job.status = Job.Status.RUNNING
+    progress = Progress(job)
+    handler, _title = HANDLERS[job.kind]
+    try:
+        with translation.override(job.params.get("language") or settings.LANGUAGE_CODE), transaction.atomic():
+            result = handler(job, progress)
+            if job.result_file:
+                folder = Path(settings.IPOPS_JOB_FILES_DIR) / str(job.pk)
+                (folder / f".partial-{job.result_file}").replace(folder / job.result_file)
+        job.status, job.result, job.error = Job.Status.SUCCEEDED, result or {}, ""
+    except Exception as exc:
+        job.status, job.result = Job.Status.FAILED, {}
+        job.error = (
+            str(exc) if isinstance(exc, JobError) else "".join(traceback.format_exception(exc))[-8000:]
+        )
+        if not isinstance(exc, JobError):
+            job.error = f"{_('Unexpected error')}: {exc}\n\n{job.error}"
+        partial = Path(settings.IPOPS_JOB_FILES_DIR) / str(job.pk) / f".partial-{job.result_file}"
+        partial.unlink(missing_ok=True)
+        job.result_file = ""
+    job.finished_at = timezone.now()
+    with transaction.atomic():
+        before = {"status": Job.Status.RUNNING}
+        job.save()
+        audit.record(
+            action="job.finish",
+            actor=job.created_by,
+            organisation=job.organisation,
+            target=job,
+            before=before,
+            after={"status": job.status, "done": job.done, "total": job.total, "error": job.error[:500]},
+        )
+    cache.delete(Progress.cache_key(job.pk))
+    return job
+
+
+def visible_jobs(user: Any) -> QuerySet[Job]:
+    """A user's own jobs; operators see every job (but only the owner downloads its file)."""
+    from ipops.accounts.roles import Role
+    from ipops.core.permissions import has_role
+
+    if has_role(user, Role.OPERATOR):
+        return Job.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return Job.objects.none()
+    return Job.objects.filter(created_by=user)
