@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -35,7 +37,7 @@ def test_entries_chain_and_verify() -> None:
     entries = write_entries(5)
     assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
     assert entries[0].prev_hash == audit.GENESIS_HASH
-    assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in pairwise(entries))
     assert audit.verify_chain() == []
     head = AuditChainHead.objects.get(pk=1)
     assert (head.seq, head.last_hash) == (5, entries[-1].hash)
