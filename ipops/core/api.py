@@ -19,7 +19,7 @@ from ipops.accounts.roles import Role
 from ipops.core.filters import AuditFilterForm
 from ipops.core.jobs import job_title, live_progress, result_path, visible_jobs
 from ipops.core.models import AuditEntry, Job
-from ipops.core.permissions import deny, require_role
+from ipops.core.permissions import deny, record_denial, require_role
 
 
 class BearerToken(HttpBearer):
@@ -92,6 +92,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(PermissionDenied)
     def on_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        record_denial(exc, getattr(request, "user", None), f"{request.method} {request.path}")
         return error(api, request, "permission_denied", _("You do not have permission to do this."), 403)
 
     @api.exception_handler(Http404)

@@ -110,3 +110,21 @@ class UploadLimitMiddleware:
             response.status_code = 413
             return response
         return self.get_response(request)
+
+
+class DeniedAuditMiddleware:
+    """Every refused request (PermissionDenied from a view or service) leaves an `auth.denied` entry."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        from django.core.exceptions import PermissionDenied
+
+        from ipops.core.permissions import record_denial
+
+        if isinstance(exception, PermissionDenied):
+            record_denial(exception, getattr(request, "user", None), f"{request.method} {request.path}")

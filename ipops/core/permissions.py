@@ -19,18 +19,33 @@ from ipops.core import audit
 F = TypeVar("F", bound=Callable[..., HttpResponse])
 
 
-def deny(user: Any, what: str, *, target: Any = None) -> PermissionDenied:
-    """Audit a refusal and return the exception to raise."""
+class Denied(PermissionDenied):
+    """A refusal that knows who was refused what, so the request boundary can audit it."""
+
+    def __init__(self, user: Any, what: str, target: Any = None) -> None:
+        super().__init__(what)
+        self.user, self.what, self.target = user, what, target
+
+
+def deny(user: Any, what: str, *, target: Any = None) -> Denied:
+    """The exception to raise for a refusal. It is audited where the request ends (middleware or the
+    API's handler), after the refused transaction has rolled back, so the audit entry is kept."""
+    return Denied(user, what, target)
+
+
+def record_denial(exc: PermissionDenied, user: Any, fallback: str = "") -> None:
+    """Write the `auth.denied` entry in its own transaction."""
+    what = getattr(exc, "what", "") or str(exc) or fallback
+    target = getattr(exc, "target", None)
     with transaction.atomic():
         audit.record(
             action="auth.denied",
             actor=user if getattr(user, "is_authenticated", False) else None,
             target=target,
             object_type="" if target is not None else "permission",
-            object_repr=what[:200] if target is None else "",
+            object_repr="" if target is not None else what[:200],
             after={"refused": what},
         )
-    return PermissionDenied(what)
 
 
 def is_member_of_active(user: Any) -> bool:

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from ipops.accounts.roles import Role
 from ipops.core.filters import AuditFilterForm
@@ -19,6 +19,7 @@ from ipops.core.pagination import paginate, query_without_page
 from ipops.core.permissions import deny, role_required
 
 
+@require_safe
 @role_required(Role.AUDITOR)
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
@@ -33,6 +34,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @role_required(Role.AUDITOR)
 def audit_entry(request: HttpRequest, seq: int) -> HttpResponse:
     entry = get_object_or_404(AuditEntry, seq=seq)
@@ -51,6 +53,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     return redirect("core:job_detail", pk=job.pk)
 
 
+@require_safe
 @login_required
 def job_list(request: HttpRequest) -> HttpResponse:
     jobs = visible_jobs(request.user).select_related("created_by", "organisation")
@@ -94,6 +97,7 @@ def job_context(job: Job) -> dict[str, Any]:
     }
 
 
+@require_safe
 @login_required
 def job_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     job = get_visible_job(request, pk)
@@ -101,6 +105,7 @@ def job_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     return render(request, template, job_context(job))
 
 
+@require_safe
 @login_required
 def job_download(request: HttpRequest, pk: Any) -> HttpResponse:
     job = get_visible_job(request, pk)
