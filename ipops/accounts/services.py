@@ -53,7 +53,10 @@ def check_uscc_free(uscc: str, *, exclude: Organisation | None = None) -> str:
 
 def set_password(*, user: User, password: str) -> None:
     """Validate against the policy (incl. history), then store, keeping the old hash in the history."""
-    password_validation.validate_password(password, user)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.error_list}) from None
     if user.password and not user._state.adding:
         PasswordHistory.objects.create(user=user, password=user.password)
         keep = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[

@@ -69,13 +69,27 @@ def error(
     )
 
 
+PARAMETER_SOURCES = {"body", "query", "path", "form", "header", "cookie", "filters"}
+
+
+def field_name(loc: Any) -> str:
+    """`("body", "body", "email")` → `email`: the field as the client named it."""
+    parts = [str(p) for p in loc]
+    while parts and parts[0] in PARAMETER_SOURCES:
+        parts.pop(0)
+    return ".".join(parts) or "body"
+
+
+def field_message(err: dict[str, Any]) -> str:
+    if err.get("type") == "missing":
+        return _("This field is required.")
+    return str(err.get("msg", ""))
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(NinjaValidationError)
     def on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-        fields = [
-            {"field": ".".join(str(p) for p in e.get("loc", [])[1:]) or "body", "message": e.get("msg", "")}
-            for e in exc.errors
-        ]
+        fields = [{"field": field_name(e.get("loc", ())), "message": field_message(e)} for e in exc.errors]
         return error(api, request, "validation_error", _("Some fields are not valid."), 422, fields)
 
     @api.exception_handler(AuthenticationError)

@@ -6,10 +6,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 
+# Service argument names that forms call differently.
+FIELD_ALIASES = {"password": "password1", "new_password": "password1"}
+
+
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """Show a service's ValidationError on the form: on its field when the form has one, else on top."""
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+            name = field if field in form.fields else FIELD_ALIASES.get(field, "")
+            form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
