@@ -12,10 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from ipops.accounts.models import Organisation
 from ipops.accounts.roles import ORG_ASSIGNABLE_ROLES, OrgKind, Role
+from ipops.core.forms import StyledFormMixin
 from ipops.core.validators import normalise_uscc, validate_uscc
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(StyledFormMixin, AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _("The user name or password is not correct. Note that both are case-sensitive."),
@@ -38,7 +39,7 @@ class LoginForm(AuthenticationForm):
             raise
 
 
-class PasswordPairMixin(forms.Form):
+class PasswordPairMixin(StyledFormMixin, forms.Form):
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -111,14 +112,14 @@ class InvitationAcceptForm(PasswordPairMixin):
     field_order = ["full_name", "username", "password1", "password2"]
 
 
-class PasswordChangeForm(forms.Form):
+class PasswordChangeForm(StyledFormMixin, forms.Form):
     old_password = forms.CharField(label=_("Current password"), strip=False, widget=forms.PasswordInput)
     password1 = PasswordPairMixin.base_fields["password1"]
     password2 = PasswordPairMixin.base_fields["password2"]
     clean_password2 = PasswordPairMixin.clean_password2
 
 
-class InviteForm(forms.Form):
+class InviteForm(StyledFormMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     role = forms.ChoiceField(label=_("Role"))
 
@@ -129,20 +130,20 @@ class InviteForm(forms.Form):
         self.fields["role"].initial = Role.MEMBER
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(StyledFormMixin, forms.Form):
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
-class RoleForm(forms.Form):
+class RoleForm(StyledFormMixin, forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
-class TokenForm(forms.Form):
+class TokenForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label=_("Token name"), max_length=100)
     days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=365, initial=90)
 
 
-class OrganisationFilterForm(forms.Form):
+class OrganisationFilterForm(StyledFormMixin, forms.Form):
     q = forms.CharField(label=_("Name or code"), required=False, max_length=100)
     kind = forms.ChoiceField(
         label=_("Type"), required=False, choices=[("", _("All types")), *OrgKind.choices]
@@ -162,7 +163,7 @@ class OrganisationFilterForm(forms.Form):
         return queryset
 
 
-class UserFilterForm(forms.Form):
+class UserFilterForm(StyledFormMixin, forms.Form):
     q = forms.CharField(label=_("Name, user name or e-mail"), required=False, max_length=100)
     role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices])
     locked = forms.BooleanField(label=_("Locked only"), required=False)

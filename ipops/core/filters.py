@@ -8,10 +8,11 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from ipops.core.forms import StyledFormMixin
 from ipops.core.models import AuditEntry
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(StyledFormMixin, forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     action = forms.CharField(label=_("Action"), required=False, max_length=64)
     user = forms.CharField(label=_("User"), required=False, max_length=150)

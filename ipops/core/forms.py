@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
-
 
 # Service argument names that forms call differently.
 FIELD_ALIASES = {"password": "password1", "new_password": "password1"}
@@ -18,3 +19,19 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class StyledFormMixin:
+    """Gives every widget the CSS class the platform's stylesheet expects."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()

@@ -16,11 +16,18 @@ pytestmark = pytest.mark.django_db
 
 def issue(region: dict, role: str = "member") -> services.IssuedInvitation:
     org = Organisation.objects.get(kind="university")
-    return services.invite_user(actor=region["univ_admin"], organisation=org, email="Li@Example.com", role=role)
+    return services.invite_user(
+        actor=region["univ_admin"], organisation=org, email="Li@Example.com", role=role
+    )
 
 
 def accept(path: str, username: str = "li_new") -> object:
-    data = {"full_name": "李新", "username": username, "password1": "Joining-2026!", "password2": "Joining-2026!"}
+    data = {
+        "full_name": "李新",
+        "username": username,
+        "password1": "Joining-2026!",
+        "password2": "Joining-2026!",
+    }
     return Client().post(path, data)
 
 
@@ -49,7 +56,9 @@ def test_a_used_invitation_cannot_be_used_again(region: dict) -> None:
 
 def test_an_expired_invitation_says_so_and_creates_nothing(region: dict) -> None:
     issued = issue(region)
-    Invitation.objects.filter(pk=issued.invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    Invitation.objects.filter(pk=issued.invitation.pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
     count = User.objects.count()
     response = accept(issued.path)
     assert response.status_code == 410

@@ -35,7 +35,10 @@ def test_account_locks_after_repeated_failures_even_for_the_right_password(regio
     client = Client()
     for _ in range(2):
         response = log_in(client, "bank_user", "wrong-password")
-        assert response.status_code == 200 and "locked" not in response.context["form"].errors.as_data().__repr__()
+        assert (
+            response.status_code == 200
+            and "locked" not in response.context["form"].errors.as_data().__repr__()
+        )
     assert User.objects.get(username="bank_user").failed_logins == 2
     response = log_in(client, "bank_user", "wrong-password")
     assert [e.code for e in response.context["form"].non_field_errors().as_data()] == ["locked"]
@@ -86,7 +89,8 @@ def test_password_history_refuses_reuse_of_recent_passwords(region: dict, login)
 def test_wrong_current_password_changes_nothing(region: dict, login) -> None:
     before = User.objects.get(username="ent_user").password
     response = login("ent_user").post(
-        "/accounts/password/", {"old_password": "wrong", "password1": "Fresh-Pass-2026", "password2": "Fresh-Pass-2026"}
+        "/accounts/password/",
+        {"old_password": "wrong", "password1": "Fresh-Pass-2026", "password2": "Fresh-Pass-2026"},
     )
     assert "old_password" in response.context["form"].errors
     assert User.objects.get(username="ent_user").password == before
@@ -126,11 +130,20 @@ def test_security_headers_on_every_page(region: dict, login) -> None:
 
 
 def test_production_settings_pass_the_deployment_check() -> None:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.prod", "SECRET_KEY": "k3Y-" + os.urandom(24).hex(),
-           "ALLOWED_HOSTS": "ipops.example.gov.cn"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+        "SECRET_KEY": "k3Y-" + os.urandom(24).hex(),
+        "ALLOWED_HOSTS": "ipops.example.gov.cn",
+    }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -140,7 +153,12 @@ def test_production_settings_refuse_to_start_without_a_secret_key() -> None:
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.prod"
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=False,
     )
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr

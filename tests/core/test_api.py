@@ -72,7 +72,9 @@ def test_malformed_json_is_400_and_changes_nothing(region: dict) -> None:
     org = Organisation.objects.get(kind="enterprise", status="active")
     before = Invitation.objects.count()
     response = Client().post(
-        f"/api/organisations/{org.pk}/invitations", "{not json", content_type="application/json",
+        f"/api/organisations/{org.pk}/invitations",
+        "{not json",
+        content_type="application/json",
         headers=bearer(region, "ent_admin"),
     )
     assert response.status_code == 400
@@ -84,12 +86,16 @@ def test_field_errors_name_the_field(region: dict) -> None:
     org = Organisation.objects.get(kind="enterprise", status="active")
     headers = bearer(region, "ent_admin")
     url = f"/api/organisations/{org.pk}/invitations"
-    missing = Client().post(url, json.dumps({"role": "member"}), content_type="application/json", headers=headers)
+    missing = Client().post(
+        url, json.dumps({"role": "member"}), content_type="application/json", headers=headers
+    )
     assert missing.status_code == 422
     assert [f["field"] for f in missing.json()["fields"]] == ["email"]
     bad = Client().post(url, json.dumps({"email": "nope"}), content_type="application/json", headers=headers)
     assert bad.status_code == 400 and bad.json()["fields"][0]["field"] == "email"
-    good = Client().post(url, json.dumps({"email": "a@b.cn"}), content_type="application/json", headers=headers)
+    good = Client().post(
+        url, json.dumps({"email": "a@b.cn"}), content_type="application/json", headers=headers
+    )
     assert good.status_code == 201 and good.json()["accept_path"].startswith("/accounts/invitation/")
 
 
@@ -109,7 +115,9 @@ def test_session_writes_need_the_csrf_token(region: dict) -> None:
     org = Organisation.objects.get(kind="enterprise", status="active")
     before = Invitation.objects.count()
     response = client.post(
-        f"/api/organisations/{org.pk}/invitations", json.dumps({"email": "a@b.cn"}), content_type="application/json"
+        f"/api/organisations/{org.pk}/invitations",
+        json.dumps({"email": "a@b.cn"}),
+        content_type="application/json",
     )
     assert response.status_code == 403 and response.json()["code"] == "csrf_failed"
     assert Invitation.objects.count() == before

@@ -77,7 +77,9 @@ def nav_links(html: str) -> list[str]:
         ("bank_user", ["/platform/jobs/"], ["/accounts/admin/organisations/"]),
     ],
 )
-def test_navigation_shows_only_what_the_user_may_open(login, username: str, must: list, must_not: list) -> None:
+def test_navigation_shows_only_what_the_user_may_open(
+    login, username: str, must: list, must_not: list
+) -> None:
     client = login(username)
     links = nav_links(client.get("/workspace/").content.decode())
     for link in must:
@@ -110,7 +112,7 @@ def test_excel_export_neutralises_formulas(login, region: dict) -> None:
 
     from ipops.accounts.models import Organisation
 
-    Organisation.objects.filter(kind="bank").update(address="=HYPERLINK(\"http://x\")")
+    Organisation.objects.filter(kind="bank").update(address='=HYPERLINK("http://x")')
     response = login("operator").get("/accounts/admin/organisations/", {"export": "xlsx", "kind": "bank"})
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert sheet.cell(row=2, column=6).value.startswith("'=")
