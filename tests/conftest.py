@@ -43,11 +43,13 @@ GUARD_LIFTED = pytest.StashKey[bool]()
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     yield
-    if item.stash.get(GUARD_LIFTED, False):
+    if item.stash.get(GUARD_LIFTED, False) and nextitem is not None:  # after the last test the DB is gone
         from pytest_django.plugin import blocking_manager_key
 
-        with item.config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
-            audit_guard.install(cursor.execute, connection.vendor)
+        with item.config.stash[blocking_manager_key].unblock():
+            with connection.cursor() as cursor:
+                audit_guard.install(cursor.execute, connection.vendor)
+            connection.close()
 
 
 @pytest.fixture
