@@ -68,7 +68,7 @@ class RegistrationForm(PasswordPairMixin):
     uscc = forms.CharField(
         label=_("Unified social credit code"),
         max_length=24,
-        help_text=_("18 characters, as on the business licence (统一社会信用代码)."),
+        help_text=_("18 characters, as printed on the business licence."),
     )
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     licence_file = forms.FileField(

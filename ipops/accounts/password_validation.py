@@ -59,8 +59,8 @@ class PasswordHistoryValidator:
         if any(check_password(password, old) for old in recent):
             raise ValidationError(
                 ngettext(
-                    "The password may not be the same as your last password.",
-                    "The password may not be any of your last %(n)d passwords.",
+                    "The password must not be the same as your last password.",
+                    "The password must not be any of your last %(n)d passwords.",
                     self.history,
                 )
                 % {"n": self.history},
@@ -69,7 +69,7 @@ class PasswordHistoryValidator:
 
     def get_help_text(self) -> str:
         return ngettext(
-            "You may not reuse your last password.",
-            "You may not reuse any of your last %(n)d passwords.",
+            "You must not reuse your last password.",
+            "You must not reuse any of your last %(n)d passwords.",
             self.history,
         ) % {"n": self.history}

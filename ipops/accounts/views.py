@@ -310,7 +310,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export") == "xlsx":
         headers = [
             _("User name"),
-            _("Name"),
+            _("Full name"),
             _("E-mail"),
             _("Organisation"),
             _("Roles"),

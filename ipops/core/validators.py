@@ -33,7 +33,7 @@ def validate_uscc(value: str) -> None:
     bad = sorted({c for c in code if c not in USCC_CHARSET})
     if bad:
         raise ValidationError(
-            _("The unified social credit code contains characters it may not have: %(chars)s."),
+            _("The unified social credit code contains characters it cannot have: %(chars)s."),
             code="uscc_charset",
             params={"chars": " ".join(bad)},
         )
