@@ -34,7 +34,9 @@ def test_placeholders_survive_translation(language: str) -> None:
         expected = set(PLACEHOLDER.findall(ids[-1]))
         for text in strings:
             if text:
-                assert set(PLACEHOLDER.findall(text)) <= expected | set(PLACEHOLDER.findall(ids[0])), message.id
+                assert set(PLACEHOLDER.findall(text)) <= expected | set(PLACEHOLDER.findall(ids[0])), (
+                    message.id
+                )
 
 
 def test_the_compiled_catalogue_is_the_one_in_use() -> None:

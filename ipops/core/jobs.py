@@ -109,6 +109,26 @@ def result_path(job: Job) -> Path | None:
     return path if path.exists() else None
 
 
+def open_result(*, actor: Any, job: Job) -> Path:
+    """The job's result file for its owner; the read is audited (exports can hold sensitive data)."""
+    from ipops.core.permissions import deny
+
+    if job.created_by_id != getattr(actor, "pk", None):
+        raise deny(actor, "download another user's job result", target=job)
+    path = result_path(job)
+    if path is None:
+        raise FileNotFoundError(job.result_file)
+    with transaction.atomic():
+        audit.record(
+            action="job.download",
+            actor=actor,
+            organisation=job.organisation,
+            target=job,
+            after={"file": path.name},
+        )
+    return path
+
+
 def start_job(
     *, actor: Any, kind: str, params: dict[str, Any] | None = None, organisation: Any = None
 ) -> Job:

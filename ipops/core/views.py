@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from ipops.accounts.roles import Role
 from ipops.core.filters import AuditFilterForm
-from ipops.core.jobs import job_title, live_progress, result_path, start_job, visible_jobs
+from ipops.core.jobs import job_title, live_progress, open_result, result_path, start_job, visible_jobs
 from ipops.core.models import AuditEntry, Job
 from ipops.core.pagination import paginate, query_without_page
 from ipops.core.permissions import deny, role_required
@@ -109,11 +109,10 @@ def job_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 @login_required
 def job_download(request: HttpRequest, pk: Any) -> HttpResponse:
     job = get_visible_job(request, pk)
-    if job.created_by_id != request.user.pk:
-        raise deny(request.user, "download another user's job result", target=job)
-    path = result_path(job)
-    if path is None:
-        raise Http404(_("This job has no file to download."))
+    try:
+        path = open_result(actor=request.user, job=job)
+    except FileNotFoundError:
+        raise Http404(_("This job has no file to download.")) from None
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
 
 

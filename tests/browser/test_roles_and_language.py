@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
+from pathlib import Path
 
+import openpyxl
 import pytest
+from django.core.management import call_command
 
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD
@@ -69,9 +73,27 @@ def test_two_roles_and_the_language_switch(page, live_server, region: dict) -> N
     page.fill("#id_action", "auth.login")
     page.click(".filter-bar button[type=submit]")
     rows = page.locator("#audit-table tbody tr")
-    assert rows.count() >= 2
-    assert all("auth.login" in rows.nth(i).inner_text() for i in range(rows.count()))
+    shown = rows.count()
+    assert shown >= 2
+    assert all("auth.login" in rows.nth(i).inner_text() for i in range(shown))
     screenshot(page, "auditor-audit-log-en")
+
+    # export the filtered log: a background job whose page follows its progress until the file is ready
+    page.click("#audit-export button")
+    page.wait_for_url(re.compile(r".*/platform/jobs/[0-9a-f-]+/$"))
+    assert page.get_attribute("#job-progress", "data-status") == "queued"
+    call_command("db_worker", batch=True, queue_name="default", interval=0.1, verbosity=0)
+    page.wait_for_selector("#job-download", timeout=10_000)  # htmx polled the page to its end
+    assert page.get_attribute("#job-progress", "data-status") == "succeeded"
+    with page.expect_download() as download_info:
+        page.click("#job-download")
+    download = download_info.value
+    assert download.suggested_filename.startswith("audit-log-") and download.suggested_filename.endswith(
+        ".xlsx"
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
+    assert sheet.max_row == 1 + shown  # the export carries the page's filter
+    screenshot(page, "auditor-export-job-en")
     page.click("#language-switch button[value=zh-hans]")
     page.wait_for_load_state()
     assert "审计日志" in nav_text(page)

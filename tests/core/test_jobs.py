@@ -117,6 +117,12 @@ def test_job_pages_and_api_show_owner_their_job_and_refuse_others(region: dict, 
     page = owner.get(f"/platform/jobs/{job.pk}/")
     assert page.status_code == 200 and b'data-status="succeeded"' in page.content
     assert owner.get(f"/platform/jobs/{job.pk}/download/").status_code == 200
+    assert (
+        AuditEntry.objects.filter(
+            action="job.download", object_id=str(job.pk), actor_username="auditor"
+        ).count()
+        == 1
+    )
     api = owner.get(f"/api/jobs/{job.pk}").json()
     assert api["status"] == "succeeded" and api["progress"]["done"] == api["progress"]["total"]
     assert api["download_url"].endswith("/download/")
