@@ -154,12 +154,12 @@ def decide_organisation(*, actor: User, organisation: Organisation, approve: boo
     org.decided_at = timezone.now()
     org.decision_note = note.strip()
     org.save()
-    audit.record(
+    audit.record_update(
         action="organisation.approve" if approve else "organisation.reject",
         actor=actor,
         organisation=org,
         target=org,
-        **dict(zip(("before", "after"), audit.diff(before, audit.snapshot(org)), strict=True)),
+        before=before,
     )
     organisation.refresh_from_db()
 
@@ -181,12 +181,12 @@ def set_organisation_suspended(
     org.status = Organisation.Status.SUSPENDED if suspended else Organisation.Status.ACTIVE
     org.decision_note = note.strip()
     org.save()
-    audit.record(
+    audit.record_update(
         action="organisation.suspend" if suspended else "organisation.resume",
         actor=actor,
         organisation=org,
         target=org,
-        **dict(zip(("before", "after"), audit.diff(before, audit.snapshot(org)), strict=True)),
+        before=before,
     )
     organisation.refresh_from_db()
 

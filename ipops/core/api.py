@@ -17,9 +17,9 @@ from ninja.security import HttpBearer, SessionAuth
 
 from ipops.accounts.roles import Role
 from ipops.core.filters import AuditFilterForm
-from ipops.core.jobs import job_title, live_progress, result_path, visible_jobs
+from ipops.core.jobs import get_visible_job, job_title, live_progress, result_path, visible_jobs
 from ipops.core.models import AuditEntry, Job
-from ipops.core.permissions import deny, record_denial, require_role
+from ipops.core.permissions import record_denial, require_role
 
 
 class BearerToken(HttpBearer):
@@ -168,12 +168,7 @@ def list_jobs(request: HttpRequest) -> Any:
 
 @router.get("/jobs/{job_id}", response=JobOut, summary="One job with its progress")
 def get_job(request: HttpRequest, job_id: UUID) -> Any:
-    job = visible_jobs(request.user).filter(pk=job_id).first()
-    if job is None:
-        if Job.objects.filter(pk=job_id).exists():
-            raise deny(request.user, "view another user's job")
-        raise Http404
-    return job
+    return get_visible_job(request.user, job_id)
 
 
 class AuditOut(Schema):

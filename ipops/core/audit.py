@@ -123,6 +123,21 @@ def record(
     return entry
 
 
+def record_update(
+    *, action: str, actor: Any, target: models.Model, before: dict[str, Any], organisation: Any = None
+) -> AuditEntry:
+    """An update of `target`: only the fields that changed since `before` (its earlier snapshot)."""
+    changed_before, changed_after = diff(before, snapshot(target))
+    return record(
+        action=action,
+        actor=actor,
+        organisation=organisation,
+        target=target,
+        before=changed_before,
+        after=changed_after,
+    )
+
+
 @dataclass(frozen=True)
 class ChainProblem:
     seq: int

@@ -206,3 +206,17 @@ def visible_jobs(user: Any) -> QuerySet[Job]:
     if not getattr(user, "is_authenticated", False):
         return Job.objects.none()
     return Job.objects.filter(created_by=user)
+
+
+def get_visible_job(user: Any, pk: Any) -> Job:
+    """The job if the user may see it; 404 when there is none, a (audited) refusal when it is not theirs."""
+    from django.http import Http404
+
+    from ipops.core.permissions import deny
+
+    job = visible_jobs(user).filter(pk=pk).first()
+    if job is None:
+        if Job.objects.filter(pk=pk).exists():
+            raise deny(user, "view another user's job")
+        raise Http404
+    return job

@@ -13,10 +13,18 @@ from django.views.decorators.http import require_POST, require_safe
 
 from ipops.accounts.roles import Role
 from ipops.core.filters import AuditFilterForm
-from ipops.core.jobs import job_title, live_progress, open_result, result_path, start_job, visible_jobs
+from ipops.core.jobs import (
+    get_visible_job,
+    job_title,
+    live_progress,
+    open_result,
+    result_path,
+    start_job,
+    visible_jobs,
+)
 from ipops.core.models import AuditEntry, Job
 from ipops.core.pagination import paginate, query_without_page
-from ipops.core.permissions import deny, role_required
+from ipops.core.permissions import role_required
 
 
 @require_safe
@@ -75,12 +83,8 @@ def job_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def get_visible_job(request: HttpRequest, pk: Any) -> Job:
-    job = visible_jobs(request.user).filter(pk=pk).first()
-    if job is None:
-        if Job.objects.filter(pk=pk).exists():
-            raise deny(request.user, "view another user's job")
-        raise Http404
+def titled_job(request: HttpRequest, pk: Any) -> Job:
+    job = get_visible_job(request.user, pk)
     job.title = job_title(job.kind)
     return job
 
@@ -100,7 +104,7 @@ def job_context(job: Job) -> dict[str, Any]:
 @require_safe
 @login_required
 def job_detail(request: HttpRequest, pk: Any) -> HttpResponse:
-    job = get_visible_job(request, pk)
+    job = titled_job(request, pk)
     template = "core/_job_progress.html" if request.htmx else "core/job_detail.html"
     return render(request, template, job_context(job))
 
@@ -108,7 +112,7 @@ def job_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_safe
 @login_required
 def job_download(request: HttpRequest, pk: Any) -> HttpResponse:
-    job = get_visible_job(request, pk)
+    job = titled_job(request, pk)
     try:
         path = open_result(actor=request.user, job=job)
     except FileNotFoundError:
