@@ -45,9 +45,10 @@ test-postgres: install
 	  echo "PostgreSQL is required (IPOPS_REQUIRE_POSTGRES) but $(PG_URL) is not reachable"; exit 1; \
 	else echo "== PostgreSQL not reachable at $(PG_URL): suite ran on SQLite only"; fi
 
-lint: install  ## ruff lint and format check
+lint: install  ## ruff lint and format check, mypy on the platform packages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff format .

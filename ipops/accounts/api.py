@@ -11,7 +11,7 @@ from ninja.pagination import paginate
 from ipops.accounts import services
 from ipops.accounts.models import Organisation
 from ipops.accounts.roles import Role
-from ipops.core.api import Pagination
+from ipops.core.api import Pagination, caller
 from ipops.core.permissions import deny, require_role
 
 router = Router(tags=["accounts"])
@@ -84,7 +84,9 @@ def decide(request: HttpRequest, org_id: UUID, body: DecisionIn) -> Any:
     org = Organisation.objects.filter(pk=org_id).first()
     if org is None:
         raise Http404
-    services.decide_organisation(actor=request.user, organisation=org, approve=body.approve, note=body.note)
+    services.decide_organisation(
+        actor=caller(request), organisation=org, approve=body.approve, note=body.note
+    )
     return org
 
 
@@ -110,7 +112,7 @@ def invite(request: HttpRequest, org_id: UUID, body: InvitationIn) -> Any:
     org = Organisation.objects.filter(pk=org_id).first()
     if org is None:
         raise Http404
-    issued = services.invite_user(actor=request.user, organisation=org, email=body.email, role=body.role)
+    issued = services.invite_user(actor=caller(request), organisation=org, email=body.email, role=body.role)
     inv = issued.invitation
     return 201, {
         "id": inv.pk,

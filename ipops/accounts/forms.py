@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -126,8 +126,9 @@ class InviteForm(StyledFormMixin, forms.Form):
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = Role.values if organisation.kind == OrgKind.CENTRE else ORG_ASSIGNABLE_ROLES
-        self.fields["role"].choices = [c for c in Role.choices if c[0] in allowed]
-        self.fields["role"].initial = Role.MEMBER
+        role_field = cast(forms.ChoiceField, self.fields["role"])
+        role_field.choices = [c for c in Role.choices if c[0] in allowed]
+        role_field.initial = Role.MEMBER
 
 
 class DecisionForm(StyledFormMixin, forms.Form):

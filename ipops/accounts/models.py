@@ -86,14 +86,14 @@ class User(AbstractUser):
 
     @property
     def role_set(self) -> frozenset[str]:
-        cached = getattr(self, "_role_cache", None)
+        cached: frozenset[str] | None = self.__dict__.get("_role_cache")
         if cached is None:
             cached = frozenset(self.roles.values_list("role", flat=True)) if self.pk else frozenset()
-            self._role_cache = cached
+            self.__dict__["_role_cache"] = cached
         return cached
 
     def forget_roles(self) -> None:
-        self._role_cache = None
+        self.__dict__.pop("_role_cache", None)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.role_set & set(roles))

@@ -10,6 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -31,6 +32,7 @@ from ipops.accounts.models import ApiToken, Organisation, User
 from ipops.accounts.roles import ORG_ASSIGNABLE_ROLES, OrgKind, Role
 from ipops.core.excel import xlsx_response
 from ipops.core.forms import add_service_errors
+from ipops.core.http import AuthedRequest
 from ipops.core.pagination import paginate, query_without_page
 from ipops.core.permissions import deny, has_role, require_member, role_required
 
@@ -101,7 +103,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthedRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -122,7 +124,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def api_tokens(request: HttpRequest) -> HttpResponse:
+def api_tokens(request: AuthedRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
@@ -137,7 +139,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def api_token_revoke(request: HttpRequest, pk: Any) -> HttpResponse:
+def api_token_revoke(request: AuthedRequest, pk: Any) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk)
     services.revoke_api_token(actor=request.user, token=token)
     messages.success(request, _("The token has been revoked."))
@@ -148,7 +150,7 @@ def api_token_revoke(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @login_required
-def my_organisation(request: HttpRequest) -> HttpResponse:
+def my_organisation(request: AuthedRequest) -> HttpResponse:
     org = request.user.organisation
     if org is None:
         raise Http404
@@ -203,7 +205,7 @@ ORG_COLUMNS = [
 
 
 @role_required(Role.OPERATOR, Role.SECURITY_ADMIN)
-def organisation_list(request: HttpRequest) -> HttpResponse:
+def organisation_list(request: AuthedRequest) -> HttpResponseBase:
     form = OrganisationFilterForm(request.GET or None)
     orgs = Organisation.objects.all()
     if form.is_valid():
@@ -237,7 +239,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.OPERATOR, Role.SECURITY_ADMIN)
-def organisation_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+def organisation_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
     org = get_object_or_404(Organisation, pk=pk)
     form = DecisionForm(request.POST or None)
     if request.method == "POST":
@@ -282,7 +284,7 @@ def organisation_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @role_required(Role.OPERATOR)
-def organisation_licence(request: HttpRequest, pk: Any) -> HttpResponse:
+def organisation_licence(request: AuthedRequest, pk: Any) -> HttpResponseBase:
     org = get_object_or_404(Organisation, pk=pk)
     if not org.licence_file:
         raise Http404
@@ -302,7 +304,7 @@ USER_COLUMNS = [
 
 
 @role_required(Role.SECURITY_ADMIN, Role.OPERATOR)
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthedRequest) -> HttpResponseBase:
     form = UserFilterForm(request.GET or None)
     users = User.objects.select_related("organisation").prefetch_related("roles")
     if form.is_valid():
@@ -344,7 +346,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.SECURITY_ADMIN, Role.OPERATOR, Role.ORG_ADMIN)
-def user_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+def user_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
     user = get_object_or_404(User.objects.select_related("organisation"), pk=pk)
     actor = request.user
     if not (

@@ -17,7 +17,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from ipops.accounts.roles import Role
 from ipops.core.filters import AuditFilterForm
-from ipops.core.jobs import get_visible_job, job_title, live_progress, result_path, visible_jobs
+from ipops.core.jobs import get_visible_job, live_progress, result_path, visible_jobs
 from ipops.core.models import AuditEntry, Job
 from ipops.core.permissions import record_denial, require_role
 
@@ -44,6 +44,11 @@ class ActiveSession(SessionAuth):
 
 
 AUTH = [BearerToken(), ActiveSession()]
+
+
+def caller(request: HttpRequest) -> Any:
+    """The authenticated user of an API request (set by the auth classes above)."""
+    return request.auth  # type: ignore[attr-defined]
 
 
 class ErrorField(Schema):
@@ -146,10 +151,6 @@ class JobOut(Schema):
     started_at: datetime | None
     finished_at: datetime | None
     download_url: str | None
-
-    @staticmethod
-    def resolve_title(job: Job) -> str:
-        return str(job_title(job.kind))
 
     @staticmethod
     def resolve_progress(job: Job) -> dict[str, Any]:

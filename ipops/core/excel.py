@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -65,7 +65,7 @@ def write_xlsx(
 
 def xlsx_response(
     *, filename: str, sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], tmp_dir: Path
-) -> HttpResponse:
+) -> FileResponse:
     tmp_dir.mkdir(parents=True, exist_ok=True)
     path = tmp_dir / f"export-{timezone.now():%Y%m%d%H%M%S%f}.xlsx"
     write_xlsx(path, sheet_title=sheet_title, headers=headers, rows=rows)

@@ -118,5 +118,11 @@ class Job(BaseModel):
         return f"{self.kind} ({self.status})"
 
     @property
+    def title(self) -> str:
+        from ipops.core.jobs import job_title
+
+        return str(job_title(self.kind))
+
+    @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

@@ -7,15 +7,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from ipops.accounts.roles import Role
 from ipops.core.filters import AuditFilterForm
+from ipops.core.http import AuthedRequest
 from ipops.core.jobs import (
     get_visible_job,
-    job_title,
     live_progress,
     open_result,
     result_path,
@@ -29,7 +30,7 @@ from ipops.core.permissions import role_required
 
 @require_safe
 @role_required(Role.AUDITOR)
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthedRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     entries = AuditEntry.objects.all()
     if form.is_bound and form.is_valid():
@@ -44,14 +45,14 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @role_required(Role.AUDITOR)
-def audit_entry(request: HttpRequest, seq: int) -> HttpResponse:
+def audit_entry(request: AuthedRequest, seq: int) -> HttpResponse:
     entry = get_object_or_404(AuditEntry, seq=seq)
     return render(request, "core/audit_entry.html", {"entry": entry})
 
 
 @require_POST
 @role_required(Role.AUDITOR)
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: AuthedRequest) -> HttpResponse:
     form = AuditFilterForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The filter is not valid: %(errors)s") % {"errors": form.errors.as_text()})
@@ -63,14 +64,12 @@ def audit_export(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-def job_list(request: HttpRequest) -> HttpResponse:
+def job_list(request: AuthedRequest) -> HttpResponse:
     jobs = visible_jobs(request.user).select_related("created_by", "organisation")
     status = request.GET.get("status", "")
     if status in Job.Status.values:
         jobs = jobs.filter(status=status)
     page = paginate(request, jobs)
-    for job in page.object_list:
-        job.title = job_title(job.kind)
     return render(
         request,
         "core/job_list.html",
@@ -81,12 +80,6 @@ def job_list(request: HttpRequest) -> HttpResponse:
             "query": query_without_page(request),
         },
     )
-
-
-def titled_job(request: HttpRequest, pk: Any) -> Job:
-    job = get_visible_job(request.user, pk)
-    job.title = job_title(job.kind)
-    return job
 
 
 def job_context(job: Job) -> dict[str, Any]:
@@ -103,16 +96,16 @@ def job_context(job: Job) -> dict[str, Any]:
 
 @require_safe
 @login_required
-def job_detail(request: HttpRequest, pk: Any) -> HttpResponse:
-    job = titled_job(request, pk)
+def job_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
+    job = get_visible_job(request.user, pk)
     template = "core/_job_progress.html" if request.htmx else "core/job_detail.html"
     return render(request, template, job_context(job))
 
 
 @require_safe
 @login_required
-def job_download(request: HttpRequest, pk: Any) -> HttpResponse:
-    job = titled_job(request, pk)
+def job_download(request: AuthedRequest, pk: Any) -> HttpResponseBase:
+    job = get_visible_job(request.user, pk)
     try:
         path = open_result(actor=request.user, job=job)
     except FileNotFoundError:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ipops.accounts.models import Organisation
 from ipops.accounts.roles import OrgKind, Role, Workspace
-from ipops.core.jobs import job_title
+from ipops.core.http import AuthedRequest
 from ipops.core.models import Job
 from ipops.core.permissions import has_role
 
@@ -19,15 +21,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def workspace(request: HttpRequest) -> HttpResponse:
+def workspace(request: AuthedRequest) -> HttpResponse:
     user = request.user
     org = user.organisation
-    context: dict = {"org": org, "workspace": org.workspace if org else None, "Workspace": Workspace}
+    context: dict[str, Any] = {
+        "org": org,
+        "workspace": org.workspace if org else None,
+        "Workspace": Workspace,
+    }
     if org is not None and org.is_active:
-        jobs = list(Job.objects.filter(created_by=user)[:5])
-        for job in jobs:
-            job.title = job_title(job.kind)
-        context["recent_jobs"] = jobs
+        context["recent_jobs"] = list(Job.objects.filter(created_by=user)[:5])
         context["member_count"] = org.users.filter(is_active=True).count()
         if has_role(user, Role.OPERATOR):
             context["pending_orgs"] = Organisation.objects.filter(status=Organisation.Status.PENDING).count()

@@ -7,6 +7,7 @@ organisations are fictional and marked （演示） / (demo).
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -24,73 +25,86 @@ def uscc(body17: str) -> str:
     return body17 + uscc_check_character(body17)
 
 
-CENTRE = {
-    "name": "北京市朝阳区知识产权服务中心（演示）",
-    "name_en": "Chaoyang District IP Service Centre (demo)",
-    "uscc": uscc("12110105MB0000001"),
-    "staff": [
-        ("operator", Role.OPERATOR, "王运营"),
-        ("secadmin", Role.SECURITY_ADMIN, "李安全"),
-        ("auditor", Role.AUDITOR, "张审计"),
-    ],
-}
+@dataclass(frozen=True)
+class DemoOrganisation:
+    name: str
+    name_en: str
+    kind: str
+    uscc: str
+    admin: tuple[str, str]  # user name, full name
+    members: tuple[tuple[str, str], ...] = ()
 
-ORGANISATIONS: list[dict[str, Any]] = [
-    {
-        "name": "北京朝知智能科技有限公司（演示）",
-        "name_en": "Chaozhi AI Technology Co., Ltd. (demo)",
-        "kind": OrgKind.ENTERPRISE,
-        "uscc": uscc("91110105MA0000002"),
-        "admin": ("ent_admin", "陈企业"),
-        "members": [("ent_user", "刘专员")],
-    },
-    {
-        "name": "北京朝阳理工大学（演示）",
-        "name_en": "Chaoyang University of Technology (demo)",
-        "kind": OrgKind.UNIVERSITY,
-        "uscc": uscc("12110105MB0000003"),
-        "admin": ("univ_admin", "赵转移"),
-        "members": [("univ_user", "孙老师")],
-    },
-    {
-        "name": "示范银行北京朝阳支行（演示）",
-        "name_en": "Demo Bank Chaoyang Branch (demo)",
-        "kind": OrgKind.BANK,
-        "uscc": uscc("91110105MA0000004"),
-        "admin": ("bank_admin", "周信贷"),
-        "members": [("bank_user", "吴客户经理")],
-    },
-    {
-        "name": "北京示范知识产权代理事务所（演示）",
-        "name_en": "Demo IP Agency (demo)",
-        "kind": OrgKind.AGENCY,
-        "uscc": uscc("91110105MA0000005"),
-        "admin": ("agency_admin", "郑代理"),
-        "members": [],
-    },
-    {
-        "name": "北京示范资产评估有限公司（演示）",
-        "name_en": "Demo Appraisal Co., Ltd. (demo)",
-        "kind": OrgKind.APPRAISAL,
-        "uscc": uscc("91110105MA0000006"),
-        "admin": ("appraiser", "冯评估"),
-        "members": [],
-    },
-    {
-        "name": "北京示范融资担保有限公司（演示）",
-        "name_en": "Demo Financing Guarantee Co., Ltd. (demo)",
-        "kind": OrgKind.GUARANTOR,
-        "uscc": uscc("91110105MA0000007"),
-        "admin": ("guarantor_admin", "何担保"),
-        "members": [],
-    },
-]
-PENDING = {
-    "name": "北京待审新材料有限公司（演示）",
-    "kind": OrgKind.ENTERPRISE,
-    "uscc": uscc("91110105MA0000008"),
-    "admin": ("pending_admin", "韩申请"),
-}
+
+CENTRE = DemoOrganisation(
+    name="北京市朝阳区知识产权服务中心（演示）",
+    name_en="Chaoyang District IP Service Centre (demo)",
+    kind=OrgKind.CENTRE,
+    uscc=uscc("12110105MB0000001"),
+    admin=("operator", "王运营"),
+)
+CENTRE_STAFF = (
+    ("operator", Role.OPERATOR, "王运营"),
+    ("secadmin", Role.SECURITY_ADMIN, "李安全"),
+    ("auditor", Role.AUDITOR, "张审计"),
+)
+ORGANISATIONS = (
+    DemoOrganisation(
+        "北京朝知智能科技有限公司（演示）",
+        "Chaozhi AI Technology Co., Ltd. (demo)",
+        OrgKind.ENTERPRISE,
+        uscc("91110105MA0000002"),
+        ("ent_admin", "陈企业"),
+        (("ent_user", "刘专员"),),
+    ),
+    DemoOrganisation(
+        "北京朝阳理工大学（演示）",
+        "Chaoyang University of Technology (demo)",
+        OrgKind.UNIVERSITY,
+        uscc("12110105MB0000003"),
+        ("univ_admin", "赵转移"),
+        (("univ_user", "孙老师"),),
+    ),
+    DemoOrganisation(
+        "示范银行北京朝阳支行（演示）",
+        "Demo Bank Chaoyang Branch (demo)",
+        OrgKind.BANK,
+        uscc("91110105MA0000004"),
+        ("bank_admin", "周信贷"),
+        (("bank_user", "吴客户经理"),),
+    ),
+    DemoOrganisation(
+        "北京示范知识产权代理事务所（演示）",
+        "Demo IP Agency (demo)",
+        OrgKind.AGENCY,
+        uscc("91110105MA0000005"),
+        ("agency_admin", "郑代理"),
+    ),
+    DemoOrganisation(
+        "北京示范资产评估有限公司（演示）",
+        "Demo Appraisal Co., Ltd. (demo)",
+        OrgKind.APPRAISAL,
+        uscc("91110105MA0000006"),
+        ("appraiser", "冯评估"),
+    ),
+    DemoOrganisation(
+        "北京示范融资担保有限公司（演示）",
+        "Demo Financing Guarantee Co., Ltd. (demo)",
+        OrgKind.GUARANTOR,
+        uscc("91110105MA0000007"),
+        ("guarantor_admin", "何担保"),
+    ),
+)
+PENDING = DemoOrganisation(
+    "北京待审新材料有限公司（演示）",
+    "Pending New Materials Co., Ltd. (demo)",
+    OrgKind.ENTERPRISE,
+    uscc("91110105MA0000008"),
+    ("pending_admin", "韩申请"),
+)
+
+
+def email(username: str) -> str:
+    return f"{username}@demo.ipops.invalid"
 
 
 class Command(BaseCommand):
@@ -114,45 +128,37 @@ class Command(BaseCommand):
 
     def load(self, password: str) -> None:
         services.bootstrap_centre(
-            name=CENTRE["name"],
-            name_en=CENTRE["name_en"],
-            uscc=CENTRE["uscc"],
+            name=CENTRE.name,
+            name_en=CENTRE.name_en,
+            uscc=CENTRE.uscc,
             staff=[
-                services.StaffAccount(
-                    username=u, role=r, password=password, full_name=n, email=f"{u}@demo.ipops.invalid"
-                )
-                for u, r, n in CENTRE["staff"]
+                services.StaffAccount(username=u, role=r, password=password, full_name=n, email=email(u))
+                for u, r, n in CENTRE_STAFF
             ],
         )
         operator = User.objects.get(username="operator")
         for spec in ORGANISATIONS:
-            admin_username, admin_name = spec["admin"]
-            org = services.register_organisation(
-                name=spec["name"],
-                name_en=spec["name_en"],
-                kind=spec["kind"],
-                uscc=spec["uscc"],
-                username=admin_username,
-                full_name=admin_name,
-                email=f"{admin_username}@demo.ipops.invalid",
-                password=password,
-            )
+            org = self.register(spec, password)
             services.decide_organisation(actor=operator, organisation=org, approve=True, note="演示数据")
-            admin = User.objects.get(username=admin_username)
-            for username, full_name in spec["members"]:
-                issued = services.invite_user(
-                    actor=admin, organisation=org, email=f"{username}@demo.ipops.invalid"
-                )
+            admin = User.objects.get(username=spec.admin[0])
+            for username, full_name in spec.members:
+                issued = services.invite_user(actor=admin, organisation=org, email=email(username))
                 services.accept_invitation(
                     token=issued.token, username=username, full_name=full_name, password=password
                 )
-        services.register_organisation(
-            name=PENDING["name"],
-            kind=PENDING["kind"],
-            uscc=PENDING["uscc"],
-            username=PENDING["admin"][0],
-            full_name=PENDING["admin"][1],
-            email="pending_admin@demo.ipops.invalid",
+        self.register(PENDING, password)
+
+    @staticmethod
+    def register(spec: DemoOrganisation, password: str) -> Organisation:
+        username, full_name = spec.admin
+        return services.register_organisation(
+            name=spec.name,
+            name_en=spec.name_en,
+            kind=spec.kind,
+            uscc=spec.uscc,
+            username=username,
+            full_name=full_name,
+            email=email(username),
             password=password,
         )
 
