@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "ipops.core",
     "ipops.accounts",
     "ipops.portal",
+    "ipops.reference",
 ]
 
 MIDDLEWARE = [
