@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the API docs (Swagger UI) from its own static files, not a CDN
     "django_tasks",
     "django_tasks_db",
     "ipops.core",
@@ -61,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "ipops.core.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ipops.core.middleware.DeniedAuditMiddleware",
@@ -105,7 +108,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- caches: job progress and sessions live here so that a long job transaction never blocks them
 CACHE_URL = os.environ.get("IPOPS_CACHE_URL", "")
-if CACHE_URL.startswith("redis://"):
+CACHES: dict[str, dict[str, Any]]
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL},
     }
@@ -114,6 +118,8 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(DATA_DIR / "cache"),
+            # sessions live here too: never cull them early (Django's default keeps only 300 entries)
+            "OPTIONS": {"MAX_ENTRIES": env_int("IPOPS_CACHE_MAX_ENTRIES", 200_000)},
         },
     }
 
@@ -130,6 +136,9 @@ IPOPS_LOCKOUT_THRESHOLD = env_int("IPOPS_LOCKOUT_THRESHOLD", 5)
 IPOPS_LOCKOUT_MINUTES = env_int("IPOPS_LOCKOUT_MINUTES", 30)
 IPOPS_INVITATION_DAYS = env_int("IPOPS_INVITATION_DAYS", 7)
 IPOPS_MAX_UPLOAD_MB = env_int("IPOPS_MAX_UPLOAD_MB", 10)
+# How many reverse proxies in front of the platform append to X-Forwarded-For (0: use REMOTE_ADDR).
+IPOPS_TRUSTED_PROXIES = env_int("IPOPS_TRUSTED_PROXIES", 0)
+IPOPS_PASSWORD_MAX_AGE_DAYS = env_int("IPOPS_PASSWORD_MAX_AGE_DAYS", 90)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

@@ -28,7 +28,7 @@ class LockoutModelBackend(ModelBackend):
             return None
         if user.is_locked:
             if request is not None:
-                request.ipops_locked_out = True  # type: ignore[attr-defined]
+                request.ipops_locked_until = user.locked_until  # type: ignore[attr-defined]
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
             if user.failed_logins:
@@ -37,8 +37,9 @@ class LockoutModelBackend(ModelBackend):
         if user.check_password(password):
             return None  # inactive account: not a failed guess
         register_failure(user)
-        if user_model.objects.get(pk=user.pk).is_locked and request is not None:
-            request.ipops_locked_out = True  # type: ignore[attr-defined]
+        now_locked = user_model.objects.get(pk=user.pk)
+        if now_locked.is_locked and request is not None:
+            request.ipops_locked_until = now_locked.locked_until  # type: ignore[attr-defined]
         return None
 
 

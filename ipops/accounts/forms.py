@@ -8,10 +8,11 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ipops.accounts.models import Organisation
-from ipops.accounts.roles import ORG_ASSIGNABLE_ROLES, OrgKind, Role
+from ipops.accounts.roles import CENTRE_ROLES, ORG_ASSIGNABLE_ROLES, OrgKind, Role
 from ipops.core.forms import StyledFormMixin
 from ipops.core.validators import normalise_uscc, validate_uscc
 
@@ -21,7 +22,7 @@ class LoginForm(StyledFormMixin, AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": _("The user name or password is not correct. Note that both are case-sensitive."),
         "locked": _(
-            "This account is locked after too many failed log-ins. Try again in %(minutes)d minutes, "
+            "This account is locked after too many failed log-ins. Try again after %(time)s, "
             "or ask your security administrator to unlock it."
         ),
     }
@@ -30,11 +31,12 @@ class LoginForm(StyledFormMixin, AuthenticationForm):
         try:
             return super().clean()
         except forms.ValidationError:
-            if getattr(self.request, "ipops_locked_out", False):
+            locked_until = getattr(self.request, "ipops_locked_until", None)
+            if locked_until is not None:
                 raise forms.ValidationError(
                     self.error_messages["locked"],
                     code="locked",
-                    params={"minutes": settings.IPOPS_LOCKOUT_MINUTES},
+                    params={"time": timezone.localtime(locked_until).strftime("%H:%M")},
                 ) from None
             raise
 
@@ -74,7 +76,6 @@ class RegistrationForm(PasswordPairMixin):
     licence_file = forms.FileField(
         label=_("Business licence (PDF, JPG or PNG)"),
         required=False,
-        help_text=_("Optional; at most %(mb)d MB.") % {"mb": settings.IPOPS_MAX_UPLOAD_MB},
     )
     full_name = forms.CharField(label=_("Your name"), max_length=100)
     contact_phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
@@ -100,6 +101,12 @@ class RegistrationForm(PasswordPairMixin):
         "password2",
     ]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["licence_file"].help_text = _("Optional; at most %(mb)d MB.") % {
+            "mb": settings.IPOPS_MAX_UPLOAD_MB
+        }
+
     def clean_uscc(self) -> str:
         code = normalise_uscc(self.cleaned_data["uscc"])
         validate_uscc(code)
@@ -123,9 +130,13 @@ class InviteForm(StyledFormMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     role = forms.ChoiceField(label=_("Role"))
 
-    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organisation: Organisation, actor: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        allowed = Role.values if organisation.kind == OrgKind.CENTRE else ORG_ASSIGNABLE_ROLES
+        from ipops.core.permissions import has_role
+
+        allowed = set(ORG_ASSIGNABLE_ROLES)
+        if organisation.kind == OrgKind.CENTRE and actor is not None and has_role(actor, Role.SECURITY_ADMIN):
+            allowed |= CENTRE_ROLES
         role_field = cast(forms.ChoiceField, self.fields["role"])
         role_field.choices = [c for c in Role.choices if c[0] in allowed]
         role_field.initial = Role.MEMBER

@@ -71,6 +71,7 @@ class User(AbstractUser):
     failed_logins = models.PositiveIntegerField(_("failed log-ins in a row"), default=0)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
     password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
+    must_change_password = models.BooleanField(_("must change password at next log-in"), default=False)
 
     class Meta:
         ordering = ["username"]
@@ -97,6 +98,19 @@ class User(AbstractUser):
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.role_set & set(roles))
+
+    @property
+    def password_expired(self) -> bool:
+        """A temporary password, or one older than the configured maximum age, must be changed."""
+        from datetime import timedelta
+
+        from django.conf import settings
+
+        if self.must_change_password:
+            return True
+        max_age = settings.IPOPS_PASSWORD_MAX_AGE_DAYS
+        changed = self.password_changed_at
+        return bool(max_age and changed and changed < timezone.now() - timedelta(days=max_age))
 
     @property
     def is_locked(self) -> bool:

@@ -55,7 +55,8 @@ class PasswordHistoryValidator:
             return
         recent = [user.password] if user.password else []
         if user._state.adding is False:
-            recent += list(user.password_history.values_list("password", flat=True)[: self.history])
+            # the current password counts as one of the last N
+            recent += list(user.password_history.values_list("password", flat=True)[: self.history - 1])
         if any(check_password(password, old) for old in recent):
             raise ValidationError(
                 ngettext(

@@ -104,23 +104,24 @@ def register_organisation(
         raise ValidationError({"kind": _("The district IP service centre cannot be registered online.")})
     if kind not in OrgKind.values:
         raise ValidationError({"kind": _("Choose an organisation type from the list.")})
-    code = check_uscc_free(uscc)
-    if Organisation.objects.filter(name=name.strip()).exists():
+    code = normalise_uscc(uscc)
+    rejected = Organisation.objects.filter(uscc=code, status=Organisation.Status.REJECTED).first()
+    check_uscc_free(code, exclude=rejected)
+    same_name = Organisation.objects.filter(name=name.strip())
+    if rejected is not None:
+        same_name = same_name.exclude(pk=rejected.pk)
+    if same_name.exists():
         raise ValidationError({"name": _("An organisation with this name is already registered.")})
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": _("This user name is taken; choose another.")})
     validate_upload(licence_file)
-    org = Organisation(
-        name=name.strip(),
-        name_en=name_en.strip(),
-        kind=kind,
-        uscc=code,
-        address=address,
-        region_code=region_code,
-        contact_name=full_name,
-        contact_phone=contact_phone,
-        contact_email=email,
-    )
+    # A rejected registration may be made again: the same record is reopened for a new decision.
+    org = rejected or Organisation(uscc=code)
+    before = audit.snapshot(org) if rejected else None
+    org.name, org.name_en, org.kind = name.strip(), name_en.strip(), kind
+    org.address, org.region_code = address, region_code
+    org.contact_name, org.contact_phone, org.contact_email = full_name, contact_phone, email
+    org.status, org.decided_at, org.decision_note = Organisation.Status.PENDING, None, ""
     if licence_file is not None:
         org.licence_file = licence_file
     org.full_clean()
@@ -131,10 +132,11 @@ def register_organisation(
     user.save()
     UserRole.objects.create(user=user, role=Role.ORG_ADMIN)
     audit.record(
-        action="organisation.register",
+        action="organisation.reapply" if rejected else "organisation.register",
         actor=user,
         organisation=org,
         target=org,
+        before={"organisation": before} if before else None,
         after={"organisation": audit.snapshot(org), "admin": audit.snapshot(user), "roles": [Role.ORG_ADMIN]},
     )
     return org
@@ -217,6 +219,21 @@ def may_manage_roles(actor: User, user: User, role: str) -> bool:
         and actor.organisation_id == user.organisation_id
         and role in ORG_ASSIGNABLE_ROLES
     )
+
+
+def grantable_roles(actor: User, user: User) -> list[str]:
+    """The roles this actor could grant this user now (allowed for the organisation and duty-separated)."""
+    current = set(user.roles.values_list("role", flat=True))
+    grantable = []
+    for role in Role.values:
+        if role in current or not may_manage_roles(actor, user, role):
+            continue
+        try:
+            check_role_allowed(user=user, role=role, roles_after=current | {role})
+        except ValidationError:
+            continue
+        grantable.append(role)
+    return grantable
 
 
 @transaction.atomic
@@ -312,9 +329,11 @@ def change_password(*, user: User, old_password: str, new_password: str) -> None
         raise ValidationError({"old_password": _("The current password is not correct.")})
     locked = User.objects.select_for_update().get(pk=user.pk)
     set_password(user=locked, password=new_password)
-    locked.save(update_fields=["password", "password_changed_at"])
+    locked.must_change_password = False
+    locked.save(update_fields=["password", "password_changed_at", "must_change_password"])
     audit.record(action="user.change_password", actor=user, target=user, after={"password": audit.REDACTED})
     user.password = locked.password
+    user.must_change_password = False
 
 
 @dataclass(frozen=True)
@@ -333,12 +352,17 @@ class IssuedInvitation:
 def invite_user(
     *, actor: User, organisation: Organisation, email: str, role: str = Role.MEMBER
 ) -> IssuedInvitation:
-    """An organisation administrator (or a security admin) invites a person by e-mail."""
-    if not has_role(actor, Role.SECURITY_ADMIN):
+    """Invite a person by e-mail: an organisation administrator into their own organisation (as
+    administrator or member); a security administrator into any organisation, including the centre's
+    operator, security administrator and auditor roles."""
+    security_admin = has_role(actor, Role.SECURITY_ADMIN)
+    if not security_admin:
         require_member(actor, organisation, Role.ORG_ADMIN, what="invite users")
     if not organisation.is_active:
         raise ValidationError(_("Users can be invited once the organisation has been approved."))
-    allowed = set(Role.values) if organisation.kind == OrgKind.CENTRE else set(ORG_ASSIGNABLE_ROLES)
+    allowed = set(ORG_ASSIGNABLE_ROLES)
+    if security_admin and organisation.kind == OrgKind.CENTRE:
+        allowed |= CENTRE_ROLES
     if role not in allowed:
         raise ValidationError({"role": _("This role cannot be given to members of this organisation.")})
     try:
@@ -363,6 +387,62 @@ def invite_user(
         after=audit.snapshot(invitation),
     )
     return IssuedInvitation(invitation=invitation, token=token)
+
+
+@transaction.atomic
+def revoke_invitation(*, actor: User, invitation: Invitation) -> None:
+    """Withdraw an open invitation (its link stops working)."""
+    if not has_role(actor, Role.SECURITY_ADMIN):
+        require_member(actor, invitation.organisation, Role.ORG_ADMIN, what="revoke invitations")
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if locked.accepted_at is not None or locked.revoked_at is not None:
+        raise ValidationError(_("This invitation is no longer open."))
+    locked.revoked_at = timezone.now()
+    locked.save(update_fields=["revoked_at", "updated_at"])
+    audit.record(
+        action="invitation.revoke",
+        actor=actor,
+        organisation=locked.organisation,
+        target=locked,
+        after={"revoked_at": locked.revoked_at},
+    )
+    invitation.refresh_from_db()
+
+
+def temporary_password() -> str:
+    """A random password that satisfies the policy; the user must replace it at the next log-in."""
+    return f"Tmp-{secrets.token_urlsafe(12)}-{secrets.randbelow(90) + 10}"
+
+
+@transaction.atomic
+def reset_password(*, actor: User, user: User) -> str:
+    """A security administrator gives a user a temporary password (shown once) and unlocks the account."""
+    require_role(actor, Role.SECURITY_ADMIN, what="reset passwords")
+    if actor.pk == user.pk:
+        raise ValidationError(_("Change your own password on the password page."))
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    password = temporary_password()
+    set_password(user=locked, password=password)
+    locked.must_change_password = True
+    locked.failed_logins, locked.locked_until = 0, None
+    locked.save(
+        update_fields=[
+            "password",
+            "password_changed_at",
+            "must_change_password",
+            "failed_logins",
+            "locked_until",
+        ]
+    )
+    audit.record(
+        action="user.reset_password",
+        actor=actor,
+        organisation=user.organisation,
+        target=user,
+        after={"password": audit.REDACTED, "must_change_password": True},
+    )
+    user.refresh_from_db()
+    return password
 
 
 def find_invitation(token: str) -> Invitation:
@@ -478,6 +558,7 @@ class StaffAccount:
     password: str
     full_name: str = ""
     email: str = ""
+    must_change_password: bool = False
 
 
 @transaction.atomic
@@ -498,7 +579,11 @@ def bootstrap_centre(*, name: str, uscc: str, staff: list[StaffAccount], name_en
     created = []
     for account in staff:
         user = User(
-            username=account.username, full_name=account.full_name, email=account.email, organisation=org
+            username=account.username,
+            full_name=account.full_name,
+            email=account.email,
+            organisation=org,
+            must_change_password=account.must_change_password,
         )
         set_password(user=user, password=account.password)
         user.full_clean()

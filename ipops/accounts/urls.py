@@ -14,6 +14,7 @@ urlpatterns = [
     path("tokens/", views.api_tokens, name="api_tokens"),
     path("tokens/<uuid:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("organisation/", views.my_organisation, name="my_organisation"),
+    path("invitations/<uuid:pk>/withdraw/", views.invitation_revoke, name="invitation_revoke"),
     path("admin/organisations/", views.organisation_list, name="organisation_list"),
     path("admin/organisations/<uuid:pk>/", views.organisation_detail, name="organisation_detail"),
     path("admin/organisations/<uuid:pk>/licence/", views.organisation_licence, name="organisation_licence"),

@@ -28,8 +28,8 @@ from ipops.accounts.forms import (
     TokenForm,
     UserFilterForm,
 )
-from ipops.accounts.models import ApiToken, Organisation, User
-from ipops.accounts.roles import ORG_ASSIGNABLE_ROLES, OrgKind, Role
+from ipops.accounts.models import ApiToken, Invitation, Organisation, User
+from ipops.accounts.roles import ORG_ASSIGNABLE_ROLES, Role
 from ipops.core.excel import xlsx_response
 from ipops.core.forms import add_service_errors
 from ipops.core.http import AuthedRequest
@@ -156,7 +156,7 @@ def my_organisation(request: AuthedRequest) -> HttpResponse:
         raise Http404
     require_member(request.user, org, what="view organisation members")
     is_admin = request.user.has_role(Role.ORG_ADMIN)
-    form = InviteForm(request.POST or None, organisation=org)
+    form = InviteForm(request.POST or None, organisation=org, actor=request.user)
     issued = None
     if request.method == "POST":
         if not is_admin:
@@ -172,7 +172,7 @@ def my_organisation(request: AuthedRequest) -> HttpResponse:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                form = InviteForm(organisation=org)
+                form = InviteForm(organisation=org, actor=request.user)
     members = org.users.prefetch_related("roles").order_by("username")
     return render(
         request,
@@ -187,6 +187,19 @@ def my_organisation(request: AuthedRequest) -> HttpResponse:
             "assignable_roles": [c for c in Role.choices if c[0] in ORG_ASSIGNABLE_ROLES],
         },
     )
+
+
+@require_POST
+@login_required
+def invitation_revoke(request: AuthedRequest, pk: Any) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=pk)
+    try:
+        services.revoke_invitation(actor=request.user, invitation=invitation)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The invitation has been withdrawn; its link no longer works."))
+    return redirect("accounts:my_organisation")
 
 
 # --- administration: organisations (operators) and accounts (security admins) ------------------------
@@ -213,6 +226,9 @@ def organisation_list(request: AuthedRequest) -> HttpResponseBase:
     if request.GET.get("export") == "xlsx":
         fields = {f.name: f for f in Organisation._meta.fields}
         return xlsx_response(
+            actor=request.user,
+            action="organisation.export",
+            filters=form.cleaned_data if form.is_bound and form.is_valid() else {},
             filename="organisations.xlsx",
             sheet_title=_("Organisations"),
             headers=[str(fields[c].verbose_name) for c in ORG_COLUMNS],
@@ -241,36 +257,53 @@ def organisation_list(request: AuthedRequest) -> HttpResponseBase:
 @role_required(Role.OPERATOR, Role.SECURITY_ADMIN)
 def organisation_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
     org = get_object_or_404(Organisation, pk=pk)
-    form = DecisionForm(request.POST or None)
-    if request.method == "POST":
-        action = request.POST.get("action", "")
-        if form.is_valid():
+    action = request.POST.get("action", "")
+    may_invite = has_role(request.user, Role.SECURITY_ADMIN) and org.is_active
+    invite_form = InviteForm(
+        request.POST if action == "invite" else None, organisation=org, actor=request.user
+    )
+    issued_url = None
+    form = DecisionForm(request.POST if action != "invite" else None)
+    if action == "invite" and request.method == "POST":
+        if invite_form.is_valid():
             try:
-                if action in ("approve", "reject"):
-                    services.decide_organisation(
-                        actor=request.user,
-                        organisation=org,
-                        approve=action == "approve",
-                        note=form.cleaned_data["note"],
-                    )
-                elif action in ("suspend", "resume"):
-                    services.set_organisation_suspended(
-                        actor=request.user,
-                        organisation=org,
-                        suspended=action == "suspend",
-                        note=form.cleaned_data["note"],
-                    )
-                else:
-                    raise ValidationError(_("Unknown action."))
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("Saved: %(org)s is now “%(status)s”.")
-                    % {"org": org, "status": org.get_status_display()},
+                issued = services.invite_user(
+                    actor=request.user,
+                    organisation=org,
+                    email=invite_form.cleaned_data["email"],
+                    role=invite_form.cleaned_data["role"],
                 )
-                return redirect("accounts:organisation_detail", pk=org.pk)
+            except ValidationError as exc:
+                add_service_errors(invite_form, exc)
+            else:
+                issued_url = request.build_absolute_uri(issued.path)
+                invite_form = InviteForm(organisation=org, actor=request.user)
+    elif request.method == "POST" and form.is_valid():
+        try:
+            if action in ("approve", "reject"):
+                services.decide_organisation(
+                    actor=request.user,
+                    organisation=org,
+                    approve=action == "approve",
+                    note=form.cleaned_data["note"],
+                )
+            elif action in ("suspend", "resume"):
+                services.set_organisation_suspended(
+                    actor=request.user,
+                    organisation=org,
+                    suspended=action == "suspend",
+                    note=form.cleaned_data["note"],
+                )
+            else:
+                raise ValidationError(_("Unknown action."))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Saved: %(org)s is now “%(status)s”.") % {"org": org, "status": org.get_status_display()},
+            )
+            return redirect("accounts:organisation_detail", pk=org.pk)
     return render(
         request,
         "accounts/organisation_detail.html",
@@ -279,6 +312,8 @@ def organisation_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
             "form": form,
             "members": org.users.prefetch_related("roles"),
             "can_decide": has_role(request.user, Role.OPERATOR),
+            "invite_form": invite_form if may_invite else None,
+            "issued_url": issued_url,
         },
     )
 
@@ -321,6 +356,9 @@ def user_list(request: AuthedRequest) -> HttpResponseBase:
             _("Last log-in"),
         ]
         return xlsx_response(
+            actor=request.user,
+            action="user.export",
+            filters=form.cleaned_data if form.is_bound and form.is_valid() else {},
             filename="users.xlsx",
             sheet_title=_("Users"),
             headers=headers,
@@ -354,6 +392,7 @@ def user_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
     ):
         raise deny(actor, "view another organisation's user", target=user)
     form = RoleForm(request.POST or None)
+    temporary_password = ""
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
@@ -366,13 +405,16 @@ def user_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
                 services.set_user_active(actor=actor, user=user, active=action == "activate")
             elif action == "unlock":
                 services.unlock_user(actor=actor, user=user)
+            elif action == "reset_password":
+                temporary_password = services.reset_password(actor=actor, user=user)
             else:
                 raise ValidationError(_("Unknown action."))
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("Saved."))
-            return redirect("accounts:user_detail", pk=user.pk)
+            if not temporary_password:  # shown once on this page, never put in a message or a URL
+                messages.success(request, _("Saved."))
+                return redirect("accounts:user_detail", pk=user.pk)
     user.forget_roles()
     return render(
         request,
@@ -384,15 +426,9 @@ def user_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
             "can_manage": services.may_manage_account(actor, user),
             "can_unlock": has_role(actor, Role.SECURITY_ADMIN),
             "grantable": [
-                (c, label)
-                for c, label in Role.choices
-                if c not in user.role_set
-                and services.may_manage_roles(actor, user, c)
-                and (
-                    c not in (Role.OPERATOR, Role.SECURITY_ADMIN, Role.AUDITOR)
-                    or (user.organisation and user.organisation.kind == OrgKind.CENTRE)
-                )
+                (c, label) for c, label in Role.choices if c in services.grantable_roles(actor, user)
             ],
+            "temporary_password": temporary_password,
             "revocable": [
                 (c, label)
                 for c, label in Role.choices

@@ -64,11 +64,32 @@ def write_xlsx(
 
 
 def xlsx_response(
-    *, filename: str, sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], tmp_dir: Path
+    *,
+    actor: Any,
+    action: str,
+    filters: dict[str, Any],
+    filename: str,
+    sheet_title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    tmp_dir: Path,
 ) -> FileResponse:
+    """An export download. Exports hold personal and business data: each one is an audited read."""
+    from django.db import transaction
+
+    from ipops.core import audit
+
     tmp_dir.mkdir(parents=True, exist_ok=True)
     path = tmp_dir / f"export-{timezone.now():%Y%m%d%H%M%S%f}.xlsx"
-    write_xlsx(path, sheet_title=sheet_title, headers=headers, rows=rows)
+    count = write_xlsx(path, sheet_title=sheet_title, headers=headers, rows=rows)
+    with transaction.atomic():
+        audit.record(
+            action=action,
+            actor=actor,
+            object_type="export",
+            object_repr=filename,
+            after={"filters": filters, "rows": count},
+        )
     handle = path.open("rb")
     path.unlink()  # the open handle keeps the data until the response is sent
     return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_MIME)

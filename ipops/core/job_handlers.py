@@ -29,7 +29,7 @@ AUDIT_COLUMNS = [
 ]
 
 
-@job_handler("audit.export_xlsx", title=gettext_lazy("Audit log export (Excel)"))
+@job_handler("audit.export_xlsx", title=gettext_lazy("Audit log export (Excel)"), writes=False, private=True)
 def export_audit_log(job: Job, progress: Progress) -> dict[str, Any]:
     form = AuditFilterForm(job.params)
     if not form.is_valid():

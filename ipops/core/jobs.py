@@ -11,6 +11,8 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -76,21 +78,33 @@ class Progress:
 
 
 Handler = Callable[[Job, Progress], dict[str, Any]]
-HANDLERS: dict[str, tuple[Handler, Any]] = {}
 
 
-def job_handler(kind: str, *, title: Any) -> Callable[[Handler], Handler]:
+@dataclass(frozen=True)
+class JobKind:
+    handler: Handler
+    title: Any
+    writes: bool  # False: a read-only job runs outside a transaction (it never holds the write lock)
+    private: bool  # True: only the job's owner sees it (e.g. audit-log exports, for separation of duties)
+
+
+HANDLERS: dict[str, JobKind] = {}
+
+
+def job_handler(
+    kind: str, *, title: Any, writes: bool = True, private: bool = False
+) -> Callable[[Handler], Handler]:
     """Register the function that does a kind of job. It returns the job's result (a JSON object)."""
 
     def register(func: Handler) -> Handler:
-        HANDLERS[kind] = (func, title)
+        HANDLERS[kind] = JobKind(handler=func, title=title, writes=writes, private=private)
         return func
 
     return register
 
 
 def job_title(kind: str) -> Any:
-    return HANDLERS[kind][1] if kind in HANDLERS else kind
+    return HANDLERS[kind].title if kind in HANDLERS else kind
 
 
 def live_progress(job: Job) -> dict[str, Any]:
@@ -162,10 +176,11 @@ def execute_job(job_id: str) -> Job:
     Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now())
     job.status = Job.Status.RUNNING
     progress = Progress(job)
-    handler, _title = HANDLERS[job.kind]
+    kind = HANDLERS[job.kind]
+    in_transaction = transaction.atomic() if kind.writes else nullcontext()
     try:
-        with translation.override(job.params.get("language") or settings.LANGUAGE_CODE), transaction.atomic():
-            result = handler(job, progress)
+        with translation.override(job.params.get("language") or settings.LANGUAGE_CODE), in_transaction:
+            result = kind.handler(job, progress)
             if job.result_file:
                 folder = Path(settings.IPOPS_JOB_FILES_DIR) / str(job.pk)
                 (folder / f".partial-{job.result_file}").replace(folder / job.result_file)
@@ -197,15 +212,17 @@ def execute_job(job_id: str) -> Job:
 
 
 def visible_jobs(user: Any) -> QuerySet[Job]:
-    """A user's own jobs; operators see every job (but only the owner downloads its file)."""
+    """A user's own jobs; operators also see everyone's non-private jobs (only the owner downloads files)."""
     from ipops.accounts.roles import Role
     from ipops.core.permissions import has_role
 
-    if has_role(user, Role.OPERATOR):
-        return Job.objects.all()
     if not getattr(user, "is_authenticated", False):
         return Job.objects.none()
-    return Job.objects.filter(created_by=user)
+    own = Job.objects.filter(created_by=user)
+    if has_role(user, Role.OPERATOR):
+        private = [kind for kind, spec in HANDLERS.items() if spec.private]
+        return own | Job.objects.exclude(kind__in=private)
+    return own
 
 
 def get_visible_job(user: Any, pk: Any) -> Job:

@@ -18,6 +18,15 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 Handler = Callable[[HttpRequest], HttpResponse]
 
 
+def client_address(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or the entry the trusted proxies added to X-Forwarded-For."""
+    proxies = settings.IPOPS_TRUSTED_PROXIES
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    if proxies > 0 and len(forwarded) >= proxies:
+        return forwarded[-proxies][:64]
+    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+
+
 class RequestContextMiddleware:
     """Gives every request an id (kept from a trusted proxy's header when well-formed) for audit entries."""
 
@@ -28,9 +37,7 @@ class RequestContextMiddleware:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
-        token = set_current_request(
-            RequestInfo(request_id=request_id, ip_address=request.META.get("REMOTE_ADDR", ""))
-        )
+        token = set_current_request(RequestInfo(request_id=request_id, ip_address=client_address(request)))
         try:
             response = self.get_response(request)
         finally:
@@ -128,3 +135,30 @@ class DeniedAuditMiddleware:
 
         if isinstance(exception, PermissionDenied):
             record_denial(exception, getattr(request, "user", None), f"{request.method} {request.path}")
+
+
+class PasswordChangeRequiredMiddleware:
+    """A signed-in user with a temporary or expired password can only open the password page (and log out)."""
+
+    ALLOWED_PREFIXES = ("/accounts/password/", "/accounts/logout/", "/i18n/", "/static/", "/api/")
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "password_expired", False)
+            and not request.path.startswith(self.ALLOWED_PREFIXES)
+        ):
+            from django.contrib import messages
+            from django.shortcuts import redirect
+            from django.utils.translation import gettext as _
+
+            messages.warning(
+                request, _("Your password is temporary or has expired. Choose a new one to continue.")
+            )
+            return redirect("accounts:password_change")
+        return self.get_response(request)

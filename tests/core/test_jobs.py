@@ -131,11 +131,15 @@ def test_job_pages_and_api_show_owner_their_job_and_refuse_others(region: dict, 
     assert outsider.get(f"/platform/jobs/{job.pk}/").status_code == 403
     assert outsider.get(f"/api/jobs/{job.pk}").status_code == 403
     assert AuditEntry.objects.filter(action="auth.denied").count() == denied_before + 2
-    # operators may see every job, but only its owner downloads the audit data it holds
+    # audit-log exports are private to their owner, even from operators (separation of duties) …
     operator = login("operator")
-    assert operator.get(f"/platform/jobs/{job.pk}/").status_code == 200
+    assert operator.get(f"/platform/jobs/{job.pk}/").status_code == 403
     assert operator.get(f"/platform/jobs/{job.pk}/download/").status_code == 403
     assert [j["id"] for j in outsider.get("/api/jobs").json()["items"]] == []
+    # … while operators do see other users' ordinary jobs
+    other = execute_job(str(start_job(actor=region["ent_admin"], kind="test.progress").pk))
+    assert operator.get(f"/platform/jobs/{other.pk}/").status_code == 200
+    assert [j["id"] for j in operator.get("/api/jobs").json()["items"]] == [str(other.pk)]
 
 
 @pytest.mark.django_db

@@ -117,8 +117,10 @@ class Command(BaseCommand):
         password = os.environ.get("IPOPS_DEMO_PASSWORD", DEFAULT_PASSWORD)
         if Organisation.objects.exists() or User.objects.exists():
             if if_empty:
-                self.stdout.write("The database already holds data; demo not loaded again.")
-                self.print_logins(password)
+                self.stdout.write(
+                    "The database already holds data; demo not loaded again. The demo log-ins keep the "
+                    f"password they were loaded with (default {DEFAULT_PASSWORD})."
+                )
                 return
             raise CommandError("load_demo needs an empty database (use --if-empty to skip quietly).")
         with transaction.atomic():
