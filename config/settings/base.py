@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "ipops.accounts",
     "ipops.portal",
     "ipops.reference",
+    "ipops.patents",
 ]
 
 MIDDLEWARE = [
