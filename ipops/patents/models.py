@@ -118,10 +118,11 @@ class Patent(BaseModel):
     application number when the source has none."""
 
     country = models.CharField(_("country"), max_length=2, default="CN")
-    pub_number = models.CharField(_("publication number"), max_length=32, null=True, blank=True, unique=True)
-    app_number = models.CharField(
-        _("application number"), max_length=32, null=True, blank=True, db_index=True
+    # NULL, not "", when absent: unique only among records that have one
+    pub_number = models.CharField(  # noqa: DJ001
+        _("publication number"), max_length=32, null=True, blank=True, unique=True
     )
+    app_number = models.CharField(_("application number"), max_length=32, blank=True, db_index=True)
     kind = models.CharField(_("kind code"), max_length=4, blank=True)
     patent_type = models.CharField(
         _("patent type"), max_length=16, choices=PatentType.choices, blank=True, db_index=True
