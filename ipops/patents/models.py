@@ -119,7 +119,7 @@ class Patent(BaseModel):
 
     country = models.CharField(_("country"), max_length=2, default="CN")
     # NULL, not "", when absent: unique only among records that have one
-    pub_number = models.CharField(  # noqa: DJ001
+    pub_number = models.CharField(
         _("publication number"), max_length=32, null=True, blank=True, unique=True
     )
     app_number = models.CharField(_("application number"), max_length=32, blank=True, db_index=True)
