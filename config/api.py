@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from ipops.accounts.api import router as accounts_router
 from ipops.core.api import AUTH, install_error_handlers
 from ipops.core.api import router as core_router
+from ipops.patents.api import router as patents_router
 
 api = NinjaAPI(
     title="IPOps API",
@@ -17,3 +18,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
+api.add_router("/", patents_router)

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "ipops.portal",
     "ipops.reference",
     "ipops.patents",
+    "ipops.corpus",
 ]
 
 MIDDLEWARE = [
