@@ -144,9 +144,10 @@ def open_result(*, actor: Any, job: Job) -> Path:
 
 
 def start_job(
-    *, actor: Any, kind: str, params: dict[str, Any] | None = None, organisation: Any = None
+    *, actor: Any, kind: str, params: dict[str, Any] | None = None, organisation: Any = None, enqueue: bool = True
 ) -> Job:
-    """Create the job row (audited) and enqueue it for the worker once the transaction commits."""
+    """Create the job row (audited) and enqueue it for the worker once the transaction commits
+    (`enqueue=False`: the caller runs it itself with `execute_job`, as command-line tools do)."""
     if kind not in HANDLERS:
         raise ValueError(f"unknown job kind {kind!r}")
     from ipops.core.tasks import run_job
@@ -160,11 +161,12 @@ def start_job(
         )
         audit.record(action="job.start", actor=actor, target=job, after=audit.snapshot(job))
 
-        def enqueue() -> None:
+        def enqueue_task() -> None:
             result = run_job.enqueue(str(job.pk))
             Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
 
-        transaction.on_commit(enqueue)
+        if enqueue:
+            transaction.on_commit(enqueue_task)
     return job
 
 

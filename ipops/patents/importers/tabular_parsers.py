@@ -1,0 +1,108 @@
+"""Parsers for tabular exports: the CNIPA search-system layout, and any file with a saved column mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from ipops.patents.importers.base import FIELDS, FileProblem, Problem, SourceRow
+from ipops.patents.importers.tabular import cell_text, header_index, read_table
+
+# CNIPA search-system export columns (and the variants other CNIPA tools write) → our fields.
+CNIPA_COLUMNS: dict[str, tuple[str, ...]] = {
+    "app_number": ("申请号", "申请号/专利号"),
+    "pub_number": ("公开(公告)号", "公开号", "公告号", "公开公告号", "授权公告号"),
+    "pub_date": ("公开(公告)日", "公开日", "公告日", "授权公告日"),
+    "app_date": ("申请日",),
+    "title": ("名称", "发明名称", "专利名称", "标题"),
+    "main_ipc": ("主分类号", "主IPC", "IPC主分类号"),
+    "ipc": ("分类号", "IPC分类号", "IPC"),
+    "priority": ("优先权",),
+    "applicants": ("申请(专利权)人", "申请人", "专利权人", "申请人/专利权人"),
+    "inventors": ("发明(设计)人", "发明人", "设计人"),
+    "address": ("地址", "申请人地址"),
+    "grant_date": ("颁证日",),
+    "agency": ("专利代理机构", "代理机构"),
+    "agents": ("代理人",),
+    "abstract": ("摘要",),
+    "first_claim": ("主权项", "首项权利要求"),
+    "legal_status": ("法律状态", "当前法律状态"),
+    "locarno": ("外观设计分类号", "洛迦诺分类号", "LOC分类号"),
+}
+
+
+def canonical_header(name: str) -> str:
+    """Full-width brackets and spaces do not distinguish CNIPA column names."""
+    return "".join(name.replace("（", "(").replace("）", ")").split())
+
+
+class TabularParser:
+    """Rows of a CSV/XLSX file turned into our field names through a column mapping."""
+
+    def __init__(
+        self, path: Path, *, mapping: dict[str, str] | None = None, format_name: str = "mapped"
+    ) -> None:
+        self.path = path
+        self.mapping = mapping
+        self.format_name = format_name
+
+    def resolve_columns(self, header: dict[str, int]) -> dict[str, int]:
+        """Our field → column position. The CNIPA layout is recognised by its column names."""
+        if self.mapping is None:  # CNIPA layout
+            by_canonical = {canonical_header(name): pos for name, pos in header.items()}
+            columns = {}
+            for field, aliases in CNIPA_COLUMNS.items():
+                for alias in aliases:
+                    if canonical_header(alias) in by_canonical:
+                        columns[field] = by_canonical[canonical_header(alias)]
+                        break
+            if "title" not in columns or not ({"pub_number", "app_number"} & set(columns)):
+                raise FileProblem(
+                    _(
+                        "This file does not look like a CNIPA export: it needs the columns 名称 and 公开（公告）号 "
+                        "or 申请号. Found: %(columns)s. For other layouts, import with a column mapping."
+                    )
+                    % {"columns": "、".join(list(header)[:12])}
+                )
+            return columns
+        unknown = sorted(set(self.mapping) - set(FIELDS))
+        if unknown:
+            raise FileProblem(
+                _("The mapping names fields the platform does not have: %(fields)s.")
+                % {"fields": ", ".join(unknown)}
+            )
+        missing = sorted(col for col in self.mapping.values() if col not in header)
+        if missing:
+            raise FileProblem(
+                _("The file has no column named %(columns)s, which the mapping expects.")
+                % {"columns": ", ".join(f"“{c}”" for c in missing)}
+            )
+        if "title" not in self.mapping or not ({"pub_number", "app_number"} & set(self.mapping)):
+            raise FileProblem(
+                _("A mapping must give the title and the publication number or the application number.")
+            )
+        return {field: header[column] for field, column in self.mapping.items()}
+
+    def rows(self) -> Iterator[SourceRow | Problem]:
+        table = read_table(self.path)
+        try:
+            _line, header_cells = next(table)
+        except StopIteration:
+            raise FileProblem(_("The file is empty.")) from None
+        header = header_index(header_cells)
+        columns = self.resolve_columns(header)
+        mapped_positions = set(columns.values())
+        extras = [(name, pos) for name, pos in header.items() if pos not in mapped_positions]
+        width = len(header_cells)
+        for line, cells in table:
+            if not any(cell_text(c) for c in cells):
+                continue  # blank lines are not rows
+            if len(cells) > width and any(cell_text(c) for c in cells[width:]):
+                yield Problem(line, "", "", _("The row has more cells than the header has columns."))
+                continue
+            values: dict[str, Any] = {f: cells[p] if p < len(cells) else "" for f, p in columns.items()}
+            extra = {n: cell_text(cells[p]) for n, p in extras if p < len(cells) and cell_text(cells[p])}
+            yield SourceRow(line=line, values=values, extra=extra)

@@ -1,0 +1,62 @@
+"""The patent import job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ipops.core import audit
+from ipops.core.jobs import JobError, Progress, job_handler
+from ipops.core.models import Job
+from ipops.patents.importers.base import FileProblem
+from ipops.patents.importers.pipeline import run_import
+from ipops.patents.services import IMPORT_JOB
+
+
+@job_handler(IMPORT_JOB, title=gettext_lazy("Patent import"))
+def import_patents(job: Job, progress: Progress) -> dict[str, Any]:
+    params = job.params
+    report_path = progress.output_path(f"import-report-{job.created_at:%Y%m%d-%H%M%S}.xlsx")
+
+    def on_progress(done: int, total: int | None) -> None:
+        if total is not None and total != progress.job.total:
+            progress.job.total = total
+        progress.job.done = done
+        progress.flush()
+
+    try:
+        batch = run_import(
+            path=Path(params["path"]),
+            file_name=params.get("file_name") or Path(params["path"]).name,
+            file_format=params.get("format") or None,
+            mapping_name=params.get("mapping") or "",
+            dataset_name=params.get("dataset") or "",
+            report_path=report_path,
+            actor=job.created_by,
+            job=job,
+            on_progress=on_progress,
+        )
+    except FileProblem as exc:
+        raise JobError(exc.message) from exc
+    result = {
+        "batch": str(batch.pk),
+        "format": batch.file_format,
+        "rows_read": batch.rows_read,
+        "created": batch.created,
+        "updated": batch.updated,
+        "unchanged": batch.unchanged,
+        "rejected": batch.rejected,
+        "warnings": batch.warnings,
+    }
+    audit.record(action="patents.import", actor=job.created_by, target=batch, after=result)
+    progress.message(
+        _(
+            "%(rows_read)d rows read: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+            "%(rejected)d rejected, %(warnings)d warnings."
+        )
+        % result
+    )
+    return result
