@@ -123,7 +123,7 @@ class Loader:
             else:
                 new.append((record, uuid.uuid4()))
                 continue
-            if digest == record.core_hash:
+            if digest == record.content_hash:
                 self.counts.unchanged += 1
             else:
                 changed.append((record, pk))
