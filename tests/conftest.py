@@ -55,7 +55,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 @pytest.fixture
 def region(db: None) -> dict[str, User]:
     """The demo region (centre, one organisation of each kind, a pending one) and its users by name."""
-    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("load_demo", without_patents=True, stdout=open("/dev/null", "w"))  # noqa: SIM115
     return {u.username: u for u in User.objects.select_related("organisation")}
 
 

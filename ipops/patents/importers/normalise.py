@@ -72,6 +72,8 @@ def text(values: dict[str, Any], name: str) -> str:
     value = cell_text(values.get(name))
     if name in LIST_FIELDS and "??" in value:
         value = _SEPARATOR_ARTEFACT.sub(r"\1", value)
+    if name == "ipc" and "|" in value:  # pipe-separated class lists (research data sets)
+        value = value.replace("|", ";")
     return value
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -112,8 +113,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--if-empty", action="store_true", help="do nothing (exit 0) when data exists")
+        parser.add_argument(
+            "--without-patents", action="store_true", help="organisations and users only (no sample patents)"
+        )
 
-    def handle(self, *args: Any, if_empty: bool = False, **options: Any) -> None:
+    def handle(
+        self, *args: Any, if_empty: bool = False, without_patents: bool = False, **options: Any
+    ) -> None:
         password = os.environ.get("IPOPS_DEMO_PASSWORD", DEFAULT_PASSWORD)
         if Organisation.objects.exists() or User.objects.exists():
             if if_empty:
@@ -125,6 +131,8 @@ class Command(BaseCommand):
             raise CommandError("load_demo needs an empty database (use --if-empty to skip quietly).")
         with transaction.atomic():
             self.load(password)
+            if not without_patents:
+                self.load_patents(User.objects.get(username="operator"))
         self.stdout.write(self.style.SUCCESS("Demo region loaded."))
         self.print_logins(password)
 
@@ -149,6 +157,34 @@ class Command(BaseCommand):
                     token=issued.token, username=username, full_name=full_name, password=password
                 )
         self.register(PENDING, password)
+
+    def load_patents(self, operator: User) -> None:
+        """The real sample patents, imported through the normal pipeline, each with its provenance."""
+        import json
+
+        from ipops.core.jobs import execute_job
+        from ipops.patents import services as patent_services
+        from ipops.patents.models import Dataset
+
+        folder = Path(patent_services.__file__).resolve().parent / "demo_data"
+        for spec in json.loads((folder / "datasets.json").read_text(encoding="utf-8")):
+            Dataset.objects.update_or_create(
+                name=spec["name"], defaults={"description": spec["description"], "licence": spec["licence"]}
+            )
+            source = folder / spec["file"]
+            job = patent_services.start_import(
+                actor=operator,
+                path=patent_services.keep_local_file(source),
+                file_name=source.name,
+                file_format=spec["format"],
+                mapping=spec["mapping"],
+                dataset=spec["name"],
+                enqueue=False,
+            )
+            job = execute_job(str(job.pk))
+            if job.status != job.Status.SUCCEEDED:
+                raise CommandError(f"demo import of {source.name} failed: {job.error}")
+            self.stdout.write(f"  {spec['name']}: {job.result['created']} patents")
 
     @staticmethod
     def register(spec: DemoOrganisation, password: str) -> Organisation:
