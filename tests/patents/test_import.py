@@ -314,3 +314,17 @@ def test_command_prints_a_summary_and_exit_codes(
         call_command("import_patents", str(tmp_path / "nope.csv"))
     assert missing.value.code == 2
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_uspto_bulk_xml_through_the_same_pipeline(region: dict, tmp_path: Path) -> None:
+    samples = FIXTURES / "uspto_xml"
+    bulk = tmp_path / "ipg-weekly.xml"
+    bulk.write_bytes(b"".join((samples / n).read_bytes() for n in ("US06859910.xml", "US07272630B2.xml")))
+    job = run(region, bulk)
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert (job.result["format"], job.result["created"], job.result["rejected"]) == ("uspto-xml", 2, 0)
+    patent = Patent.objects.get(pub_number="US7272630B2")
+    assert (patent.country, patent.app_number, str(patent.app_date)) == ("US", "US10991571", "2004-11-18")
+    assert patent.main_ipc == "G06F 15/13" and patent.applicant_country == "US"
+    assert [a.name for a in patent.applicants.all()] == ["Microsoft Corporation"]
+    assert run(region, bulk).result["unchanged"] == 2
