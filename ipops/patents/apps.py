@@ -9,7 +9,7 @@ class PatentsConfig(AppConfig):
 
     def ready(self) -> None:
         from ipops.core.navigation import NavItem, register
-        from ipops.patents import job_handlers  # noqa: F401  (registers the import job)
         from ipops.core.permissions import is_member_of_active
+        from ipops.patents import job_handlers  # noqa: F401  (registers the import job)
 
         register(NavItem("bigdata", _("Patents"), "patents:patent_list", is_member_of_active, order=10))

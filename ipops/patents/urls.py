@@ -1,9 +1,13 @@
 from django.urls import path
 
-from ipops.patents import import_views
+from ipops.patents import import_views, views
 
 app_name = "patents"
 urlpatterns = [
+    # the patent browser (members of approved organisations) — ipops/patents/views.py
+    path("", views.patent_list, name="patent_list"),
+    path("<uuid:pk>/", views.patent_detail, name="patent_detail"),
+    path("applicants/<uuid:pk>/", views.applicant_detail, name="applicant_detail"),
     # imports (operators) — ipops/patents/import_views.py
     path("imports/", import_views.import_list, name="import_list"),
 ]
