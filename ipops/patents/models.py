@@ -119,9 +119,7 @@ class Patent(BaseModel):
 
     country = models.CharField(_("country"), max_length=2, default="CN")
     # NULL, not "", when absent: unique only among records that have one
-    pub_number = models.CharField(
-        _("publication number"), max_length=32, null=True, blank=True, unique=True
-    )
+    pub_number = models.CharField(_("publication number"), max_length=32, null=True, blank=True, unique=True)
     app_number = models.CharField(_("application number"), max_length=32, blank=True, db_index=True)
     kind = models.CharField(_("kind code"), max_length=4, blank=True)
     patent_type = models.CharField(
@@ -241,3 +239,24 @@ class ColumnMapping(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ApplicantAlias(BaseModel):
+    """An operator's decision that outlives re-imports: a matching key (after a merge) or one spelling
+    (after a split) that belongs to this applicant."""
+
+    class Kind(models.TextChoices):
+        KEY = "key", _("matching key")
+        SPELLING = "spelling", _("spelling")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    value = models.CharField(_("value"), max_length=300)
+    applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="aliases")
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "value"], name="unique_applicant_alias")]
+        verbose_name = _("applicant alias")
+
+    def __str__(self) -> str:
+        return f"{self.value} → {self.applicant}"

@@ -23,6 +23,7 @@ from ipops.core.excel import xlsx_response
 from ipops.core.http import AuthedRequest
 from ipops.core.pagination import paginate, query_without_page
 from ipops.core.permissions import deny, has_role, is_member_of_active
+from ipops.patents.applicant_views import merge_candidates
 from ipops.patents.filters import DEFAULT_SORT, PatentFilterForm, ordering, region_label, region_path
 from ipops.patents.models import Applicant, Classification, Patent, PatentApplicant
 
@@ -238,5 +239,7 @@ def applicant_detail(request: AuthedRequest, pk: Any) -> HttpResponse:
             "page": page,
             "query": query_without_page(request),
             "spellings": spellings,
+            "may_merge": has_role(request.user, Role.OPERATOR),
+            "candidates": merge_candidates(applicant) if has_role(request.user, Role.OPERATOR) else [],
         },
     )
