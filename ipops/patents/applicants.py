@@ -48,12 +48,13 @@ def resolve(names: Iterable[tuple[str, str]]) -> dict[tuple[str, str], uuid.UUID
 
 
 def spellings_of(applicant: Applicant) -> list[dict[str, Any]]:
-    return list(
+    rows = (
         PatentApplicant.objects.filter(applicant=applicant)
         .values("raw_name")
         .annotate(patents=Count("patent_id", distinct=True))
         .order_by("-patents", "raw_name")
     )
+    return [dict(row) for row in rows]
 
 
 def merge_evidence(target: Applicant, source: Applicant) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -40,7 +40,7 @@ class ImportForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mapping"].choices = mapping_choices()
+        cast(forms.ChoiceField, self.fields["mapping"]).choices = mapping_choices()
         self.fields["file"].help_text = _("CSV (UTF-8 or GBK), XLSX or XML; at most %(mb)d MB.") % {
             "mb": settings.IPOPS_MAX_UPLOAD_MB
         }
