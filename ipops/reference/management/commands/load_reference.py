@@ -52,8 +52,16 @@ class Command(BaseCommand):
             type=Path,
             help=f"where the default files are, used when no path is given (default: {default_data_dir()})",
         )
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when IPC titles are already loaded (make demo)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from ipops.reference.models import IpcEntry
+
+        if options["if_empty"] and IpcEntry.objects.exists():
+            self.stdout.write("IPC reference data already loaded; not loaded again.")
+            return
         data_dir: Path = options["data_dir"] or default_data_dir()
         explicit = any(options[option] is not None for option, _, _ in PARTS)
         paths: dict[str, Path] = {}
