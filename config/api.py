@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from ipops.accounts.api import router as accounts_router
+from ipops.assets.api import router as assets_router
 from ipops.core.api import AUTH, install_error_handlers
 from ipops.core.api import router as core_router
 from ipops.patents.api import router as patents_router
@@ -19,3 +20,4 @@ install_error_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
 api.add_router("/", patents_router)
+api.add_router("/", assets_router)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("ipops.accounts.urls")),
     path("platform/", include("ipops.core.urls")),
     path("patents/", include("ipops.patents.urls")),
+    path("assets/", include("ipops.assets.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", api.urls),
 ]

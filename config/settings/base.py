@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "ipops.reference",
     "ipops.patents",
     "ipops.corpus",
+    "ipops.assets",
 ]
 
 MIDDLEWARE = [
