@@ -19,18 +19,6 @@ from ipops.assets.models import AssetClaim, AssetImport, Copyright, Geographical
 from ipops.core.models import AuditEntry
 
 
-def _mount_assets_api() -> None:
-    """Mount the assets router on the project's API for these tests until config/api.py does it itself
-    (`api.add_router("/", assets_router)`); a no-op from then on. Runs at collection, before any URL is built."""
-    from config.api import api
-    from ipops.assets.api import router
-
-    if all(mounted is not router for _prefix, mounted in api._routers):
-        api.add_router("/", router)
-
-
-_mount_assets_api()
-
 ENTERPRISE = "北京朝知智能科技有限公司（演示）"
 UNIVERSITY = "北京朝阳理工大学（演示）"
 
