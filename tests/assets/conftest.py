@@ -18,7 +18,6 @@ from ipops.accounts.models import Organisation, User, UserRole
 from ipops.assets.models import AssetClaim, AssetImport, Copyright, GeographicalIndication, Trademark
 from ipops.core.models import AuditEntry
 
-
 ENTERPRISE = "北京朝知智能科技有限公司（演示）"
 UNIVERSITY = "北京朝阳理工大学（演示）"
 
