@@ -145,7 +145,10 @@ def test_rows_with_problems_are_reported_and_good_fields_kept(region: dict, tmp_
     conflicting = list(rows[7])
     conflicting[col["名称"]] = "不同的名称"
     bad.append(conflicting)  # same number, different content → rejected
-    job = run(region, write_csv(tmp_path / "bad.csv", header, bad))
+    from django.utils import translation
+
+    with translation.override("en"):  # the report is written in the language of whoever started the import
+        job = run(region, write_csv(tmp_path / "bad.csv", header, bad))
     assert job.status == Job.Status.SUCCEEDED
     assert (job.result["rows_read"], job.result["created"], job.result["rejected"]) == (10, 6, 3)
     report = {(r[0], r[1], r[4]): (r[2], r[3]) for r in report_rows(job)}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import FrozenInstanceError
 from datetime import date
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.functional import Promise
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -24,6 +26,14 @@ from ipops.patents.normalize.numbers import (
     parse_publication_number,
     patent_type_from_publication,
 )
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _english_messages() -> Iterator[None]:
+    """The messages below are asserted in English (the platform's default language is Chinese)."""
+    with translation.override("en"):
+        yield
+
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "numbers"
 TYPE_DIGITS = {"1": ("invention", False), "2": ("utility_model", False), "3": ("design", False)}

@@ -450,7 +450,9 @@ def test_applicant_page_lists_its_patents_and_the_spellings_seen(login, data: di
     html = response.content.decode()
     assert 'id="applicant-patent-count">3<' in html
     assert "Enterprise" in html and "海安市 (320685)" in html
-    assert 'id="applicant-actions"' in html
+    assert 'id="applicant-actions"' not in html  # merging and splitting is for operators
+    operator_html = english(login("operator")).get(f"/patents/applicants/{haigang.pk}/").content.decode()
+    assert 'id="applicant-actions"' in operator_html
 
 
 # --- who may see -----------------------------------------------------------------------------------------
