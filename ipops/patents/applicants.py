@@ -13,12 +13,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ipops.accounts.roles import Role
 from ipops.core import audit
 from ipops.core.permissions import require_role
-from ipops.patents.models import Applicant, ApplicantAlias, PatentApplicant
+from ipops.patents.models import Applicant, ApplicantAlias, Patent, PatentApplicant
 from ipops.patents.normalize.names import clean_name, explain_match, name_key
 
 
@@ -81,7 +82,9 @@ def merge_applicants(*, actor: Any, target: Applicant, sources: list[Applicant],
         "sources": [audit.snapshot(s) | {"patents": s.patent_links.count()} for s in sources],
     }
     source_ids = [s.pk for s in sources]
+    touched = list(PatentApplicant.objects.filter(applicant_id__in=source_ids).values_list("patent_id", flat=True))
     moved = PatentApplicant.objects.filter(applicant_id__in=source_ids).update(applicant=target)
+    Patent.objects.filter(pk__in=touched).update(updated_at=timezone.now())  # derived stores see the change
     ApplicantAlias.objects.filter(applicant_id__in=source_ids).update(applicant=target)
     for source in sources:
         ApplicantAlias.objects.update_or_create(
@@ -121,7 +124,10 @@ def split_applicant(
         kind=applicant.kind,
         country=applicant.country,
     )
-    moved = PatentApplicant.objects.filter(applicant=applicant, raw_name__in=chosen).update(applicant=new)
+    links = PatentApplicant.objects.filter(applicant=applicant, raw_name__in=chosen)
+    touched = list(links.values_list("patent_id", flat=True))
+    moved = links.update(applicant=new)
+    Patent.objects.filter(pk__in=touched).update(updated_at=timezone.now())  # derived stores see the change
     for spelling in chosen:
         ApplicantAlias.objects.update_or_create(
             kind=ApplicantAlias.Kind.SPELLING,
