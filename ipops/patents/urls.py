@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ipops.patents import applicant_views, import_views, views
+from ipops.patents import applicant_views, import_views, mapping_views, views
 
 app_name = "patents"
 urlpatterns = [
@@ -12,4 +12,7 @@ urlpatterns = [
     path("applicants/<uuid:pk>/split/", applicant_views.split, name="applicant_split"),
     # imports (operators) — ipops/patents/import_views.py
     path("imports/", import_views.import_list, name="import_list"),
+    path("mappings/", mapping_views.mapping_list, name="mapping_list"),
+    path("mappings/new/", mapping_views.mapping_edit, name="mapping_new"),
+    path("mappings/<uuid:pk>/", mapping_views.mapping_edit, name="mapping_edit"),
 ]
