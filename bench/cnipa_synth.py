@@ -18,7 +18,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "tests" / "fixtures" / "cnipa" / "cnipa_export_199.csv"
 WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
-RESAMPLED = ("名称", "摘要", "主权项", "申请（专利权）人", "发明（设计）人", "地址", "专利代理机构", "代理人", "分类号")
+RESAMPLED = (
+    "名称",
+    "摘要",
+    "主权项",
+    "申请（专利权）人",
+    "发明（设计）人",
+    "地址",
+    "专利代理机构",
+    "代理人",
+    "分类号",
+)
 
 
 def check_digit(body: str) -> str:
@@ -45,7 +55,7 @@ def generate(n: int, out: Path, seed: int = 7) -> None:
             ipc = row[col["分类号"]]
             row[col["主分类号"]] = ipc.split(";")[0]
             year = 2010 + i % 14
-            kind, type_digit, pub_prefix = (("U", "2", "2") if i % 3 else ("A", "1", "1"))
+            kind, type_digit, pub_prefix = ("U", "2", "2") if i % 3 else ("A", "1", "1")
             body = f"{year}{type_digit}{i % 10_000_000:07d}"
             row[col["申请号"]] = f"CN{body}.{check_digit(body)}"
             row[col["专利号"]] = row[col["申请号"]]

@@ -144,7 +144,12 @@ def open_result(*, actor: Any, job: Job) -> Path:
 
 
 def start_job(
-    *, actor: Any, kind: str, params: dict[str, Any] | None = None, organisation: Any = None, enqueue: bool = True
+    *,
+    actor: Any,
+    kind: str,
+    params: dict[str, Any] | None = None,
+    organisation: Any = None,
+    enqueue: bool = True,
 ) -> Job:
     """Create the job row (audited) and enqueue it for the worker once the transaction commits
     (`enqueue=False`: the caller runs it itself with `execute_job`, as command-line tools do)."""

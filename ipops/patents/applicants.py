@@ -82,7 +82,9 @@ def merge_applicants(*, actor: Any, target: Applicant, sources: list[Applicant],
         "sources": [audit.snapshot(s) | {"patents": s.patent_links.count()} for s in sources],
     }
     source_ids = [s.pk for s in sources]
-    touched = list(PatentApplicant.objects.filter(applicant_id__in=source_ids).values_list("patent_id", flat=True))
+    touched = list(
+        PatentApplicant.objects.filter(applicant_id__in=source_ids).values_list("patent_id", flat=True)
+    )
     moved = PatentApplicant.objects.filter(applicant_id__in=source_ids).update(applicant=target)
     Patent.objects.filter(pk__in=touched).update(updated_at=timezone.now())  # derived stores see the change
     ApplicantAlias.objects.filter(applicant_id__in=source_ids).update(applicant=target)

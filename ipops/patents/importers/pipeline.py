@@ -1,30 +1,56 @@
 """One import from file to store: detect the format, parse, normalise, load, report.
 
-`run_import` is what the import job runs; it never holds more than one batch of rows in memory, and the
-error report (every rejected row and every warning with line, column, value and reason) is written as it
-goes.
+`run_import` is what the import job runs; it never holds more than a few batches of rows in memory, and
+the error report (every rejected row and every warning with line, column, value and reason) is written as
+it goes.
+
+A large file is normalised in a worker process (Linux, more than one CPU): the main process reads the
+file, sends chunks of rows to the worker and writes what comes back, in the file's order, while the worker
+normalises the next chunks. Only a bounded number of chunks is in flight. Everything is still written by
+the job's process in the job's transaction, so a failure anywhere rolls back everything; a failure in the
+worker is raised in the main process. `IPOPS_IMPORT_WORKERS` (setting or environment variable) sets the
+number of worker processes; 0 normalises in the main process.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.db import connection
+from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from ipops.patents.importers.base import FileProblem, Parser, Problem
-from ipops.patents.importers.loader import Counts, Loader
-from ipops.patents.importers.normalise import normalise_row
+from ipops.patents.importers.base import FileProblem, Parser, Problem, SourceRow
+from ipops.patents.importers.loader import Counts, Loader, Prepared, Shape
+from ipops.patents.importers.normalise import CleanRecord, RowNormaliser
 from ipops.patents.importers.tabular_parsers import TabularParser
 from ipops.patents.models import ColumnMapping, Dataset, ImportBatch
+from ipops.patents.normalize.address import default_normaliser
 
 FORMATS = ("cnipa", "uspto-xml", "mapped")
 BUNDLED_MAPPINGS = Path(__file__).resolve().parent.parent / "mappings"
+PARALLEL_MIN_ROWS = 5_000  # below this, starting a worker costs more than it saves
+PARALLEL_MIN_BYTES = 8 << 20  # the same for files whose rows are not counted beforehand (XLSX, XML)
+CHUNK_ROWS = 500  # rows sent to a worker at a time
+CHUNKS_IN_FLIGHT = 4  # per worker: what bounds the memory of a parallel import
+SQLITE_CACHE_KIB = 256 * 1024  # page cache of the import's SQLite connection while it runs
+logger = logging.getLogger(__name__)
 
 
 def detect_format(path: Path) -> str:
@@ -112,6 +138,134 @@ class Report:
         self.book.save(self.path)
 
 
+Item = SourceRow | Problem
+Normalised = tuple[CleanRecord | Prepared | None, list[Problem]]
+WorkerRow = tuple[int, dict[str, Any], dict[str, str]]
+WorkerResult = tuple[list[tuple[Prepared | None, list[Problem]]], int, dict[str, tuple[int, int]]]
+
+
+def import_workers() -> int:
+    """Worker processes for a large import: IPOPS_IMPORT_WORKERS, else one when there is a second CPU.
+
+    Workers are forked, so only where fork is the platform's way (Linux); elsewhere 0.
+    """
+    configured = getattr(settings, "IPOPS_IMPORT_WORKERS", None)
+    if configured is None:
+        configured = os.environ.get("IPOPS_IMPORT_WORKERS", "")
+    if not sys.platform.startswith("linux") or multiprocessing.current_process().daemon:
+        return 0  # no fork, or a daemonic process, which may not have children
+    if str(configured).strip():
+        try:
+            return max(0, int(configured))
+        except ValueError:
+            logger.warning(
+                "IPOPS_IMPORT_WORKERS=%r is not a number; normalising in the main process", configured
+            )
+            return 0
+    return 1 if (os.cpu_count() or 1) > 1 else 0
+
+
+_worker_normaliser: RowNormaliser | None = None
+_worker_shape: Shape | None = None
+
+
+def _start_worker(language: str, shape: Shape) -> None:
+    """In a forked worker: the import's language, fresh caches, and the default signal dispositions (the
+    job worker's own SIGTERM handler would otherwise keep `Pool.terminate` from ending it)."""
+    global _worker_normaliser, _worker_shape
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process, which ends the pool
+    translation.activate(language)
+    _worker_normaliser = RowNormaliser()
+    _worker_shape = shape
+
+
+def _normalise_chunk(rows: list[WorkerRow]) -> WorkerResult:
+    """In a worker: rows normalised and prepared for writing (plain tuples travel back cheaply)."""
+    normaliser, shape = _worker_normaliser, _worker_shape
+    assert normaliser is not None and shape is not None
+    results: list[tuple[Prepared | None, list[Problem]]] = []
+    for line, values, extra in rows:
+        record, problems = normaliser.normalise(line, values, extra)
+        results.append((None if record is None else shape.prepare(record), problems))
+    return results, os.getpid(), normaliser.cache_stats()
+
+
+class NormalisedStream:
+    """(item, its normalisation) for every item of a parser, in order; None for a parser's Problem."""
+
+    def __init__(self, items: Iterator[Item], workers: int, shape: Shape) -> None:
+        self.items = items
+        self.workers = workers
+        self.shape = shape
+        self.cache_stats: dict[int, dict[str, tuple[int, int]]] = {}
+
+    def __iter__(self) -> Iterator[tuple[Item, Normalised | None]]:
+        if self.workers <= 0:
+            normaliser = RowNormaliser()
+            try:
+                for item in self.items:
+                    yield item, None if isinstance(item, Problem) else normaliser(item)
+            finally:
+                self.cache_stats[os.getpid()] = normaliser.cache_stats()
+            return
+        default_normaliser()  # load the region tables once, before forking: the workers share them
+        context = multiprocessing.get_context("fork")
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        with context.Pool(self.workers, initializer=_start_worker, initargs=(language, self.shape)) as pool:
+            in_flight: deque[tuple[list[Item], AsyncResult[WorkerResult]]] = deque()
+            while True:
+                chunk = list(itertools.islice(self.items, CHUNK_ROWS))
+                if chunk:
+                    rows = [(i.line, i.values, i.extra) for i in chunk if isinstance(i, SourceRow)]
+                    in_flight.append((chunk, pool.apply_async(_normalise_chunk, (rows,))))
+                if in_flight and (not chunk or len(in_flight) >= self.workers * CHUNKS_IN_FLIGHT):
+                    yield from self.collect(*in_flight.popleft())
+                elif not chunk:
+                    break
+            # leaving the block terminates the workers, also when the consumer stops early or fails
+
+    def collect(
+        self, chunk: list[Item], pending: AsyncResult[WorkerResult]
+    ) -> Iterator[tuple[Item, Normalised | None]]:
+        results, pid, stats = pending.get()  # a failure in the worker is raised here
+        self.cache_stats[pid] = stats
+        done = iter(results)
+        for item in chunk:
+            yield item, None if isinstance(item, Problem) else next(done)
+
+    def hit_rates(self) -> dict[str, dict[str, float | int]]:
+        totals: dict[str, list[int]] = {}
+        for stats in self.cache_stats.values():
+            for name, (hits, misses) in stats.items():
+                total = totals.setdefault(name, [0, 0])
+                total[0] += hits
+                total[1] += misses
+        return {
+            name: {"hits": hits, "misses": misses, "hit_rate": round(hits / (hits + misses), 3)}
+            for name, (hits, misses) in totals.items()
+            if hits + misses
+        }
+
+
+def sqlite_import_cache() -> Callable[[], None]:
+    """A larger page cache for the import's SQLite connection (index pages of a growing table stay in
+    memory); returns what puts the previous size back. Nothing on PostgreSQL."""
+    if connection.vendor != "sqlite":
+        return lambda: None
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        previous = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB:d}")
+
+    def restore() -> None:
+        if connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {previous:d}")
+
+    return restore
+
+
 def run_import(
     *,
     path: Path,
@@ -123,8 +277,14 @@ def run_import(
     actor: Any = None,
     job: Any = None,
     on_progress: Callable[[int, int | None], None] | None = None,
+    workers: int | None = None,
 ) -> ImportBatch:
-    """Import one file. Raises FileProblem when the file cannot be imported at all."""
+    """Import one file. Raises FileProblem when the file cannot be imported at all.
+
+    `workers`: processes that normalise rows (default `import_workers()` for a file of at least
+    PARALLEL_MIN_ROWS lines or PARALLEL_MIN_BYTES, else 0).
+    """
+    started = time.perf_counter()
     mapping = None
     if mapping_name:
         mapping_name, mapping = load_mapping(mapping_name)
@@ -143,9 +303,16 @@ def run_import(
         created_by=actor,
     )
     total = estimate_rows(path) if file_format != "uspto-xml" else None
+    if workers is None:
+        large = total >= PARALLEL_MIN_ROWS if total is not None else path.stat().st_size >= PARALLEL_MIN_BYTES
+        workers = import_workers() if large else 0
     loader = Loader(batch=batch, dataset=dataset)
     report = Report(report_path)
     counts: Counts = loader.counts
+    stream = NormalisedStream(parser.rows(), workers, loader.shape)
+    rows = iter(stream)
+    restore_cache = sqlite_import_cache()
+    loading = 0.0
 
     def note(problems: list[Problem]) -> None:
         for problem in problems:
@@ -154,22 +321,29 @@ def run_import(
                 counts.warnings += 1
 
     try:
-        for item in parser.rows():
+        for item, result in rows:
             counts.rows_read += 1
-            if isinstance(item, Problem):
+            if result is None:
+                assert isinstance(item, Problem)
                 counts.rejected += 1
                 note([item])
             else:
-                record, problems = normalise_row(item)
+                record, problems = result
                 if record is None:
                     counts.rejected += 1
                 note(problems)
                 if record is not None:
-                    note(loader.add(record))
+                    mark = time.perf_counter()
+                    note(loader.add(record, source=item if isinstance(item, SourceRow) else None))
+                    loading += time.perf_counter() - mark
             if on_progress is not None and counts.rows_read % 500 == 0:
                 on_progress(counts.rows_read, total)
+        mark = time.perf_counter()
         note(loader.flush())
+        loading += time.perf_counter() - mark
     finally:
+        rows.close()  # type: ignore[attr-defined]
+        restore_cache()
         report.close()
     if counts.rows_read == 0:
         raise FileProblem(_("The file has a header but no data rows."))
@@ -180,4 +354,22 @@ def run_import(
     batch.save()
     if on_progress is not None:
         on_progress(counts.rows_read, counts.rows_read)
+    elapsed = time.perf_counter() - started
+    stats = {
+        "rows": counts.rows_read,
+        "seconds": round(elapsed, 2),
+        "rows_per_s": round(counts.rows_read / elapsed) if elapsed else 0,
+        "workers": workers,
+        "loading_s": round(loading, 2),
+        "caches": stream.hit_rates(),
+    }
+    logger.info(
+        "import of %s: %d rows in %.1f s (%d rows/s, %d workers)",
+        file_name,
+        counts.rows_read,
+        elapsed,
+        stats["rows_per_s"],
+        workers,
+        extra={"import_stats": stats},
+    )
     return batch

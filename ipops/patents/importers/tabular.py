@@ -91,6 +91,12 @@ def read_xlsx(path: Path) -> Iterator[tuple[int, list[Any]]]:
         yield start_row + offset + 1, list(row)
 
 
+def is_xlsx(path: Path) -> bool:
+    """Whether the file is an XLSX workbook (by its content, not its name)."""
+    with path.open("rb") as handle:
+        return handle.read(4) == b"PK\x03\x04"
+
+
 def read_table(path: Path) -> Iterator[tuple[int, list[Any]]]:
     """CSV or XLSX by the file's content (not its name)."""
     with path.open("rb") as handle:

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from ipops.patents.importers.base import FIELDS, FileProblem, Problem, SourceRow
-from ipops.patents.importers.tabular import cell_text, header_index, read_table
+from ipops.patents.importers.tabular import cell_text, header_index, is_xlsx, read_table
 
 # CNIPA search-system export columns (and the variants other CNIPA tools write) → our fields.
 CNIPA_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -97,12 +97,26 @@ class TabularParser:
         mapped_positions = set(columns.values())
         extras = [(name, pos) for name, pos in header.items() if pos not in mapped_positions]
         width = len(header_cells)
+        mapped = list(columns.items())
+        text_only = not is_xlsx(self.path)  # CSV cells are text: cell_text is strip()
         for line, cells in table:
-            if not any(cell_text(c) for c in cells):
-                continue  # blank lines are not rows
-            if len(cells) > width and any(cell_text(c) for c in cells[width:]):
-                yield Problem(line, "", "", _("The row has more cells than the header has columns."))
-                continue
-            values: dict[str, Any] = {f: cells[p] if p < len(cells) else "" for f, p in columns.items()}
-            extra = {n: cell_text(cells[p]) for n, p in extras if p < len(cells) and cell_text(cells[p])}
+            count = len(cells)
+            if text_only:
+                if not "".join(cells).strip():
+                    continue  # blank lines are not rows
+                if count > width and any(c.strip() for c in cells[width:]):
+                    yield Problem(line, "", "", _("The row has more cells than the header has columns."))
+                    continue
+                extra = {n: v for n, p in extras if p < count and (v := cells[p].strip())}
+            else:
+                if not any(cell_text(c) for c in cells):
+                    continue
+                if count > width and any(cell_text(c) for c in cells[width:]):
+                    yield Problem(line, "", "", _("The row has more cells than the header has columns."))
+                    continue
+                extra = {n: v for n, p in extras if p < count and (v := cell_text(cells[p]))}
+            if count >= width:
+                values: dict[str, Any] = {f: cells[p] for f, p in mapped}
+            else:
+                values = {f: cells[p] if p < count else "" for f, p in mapped}
             yield SourceRow(line=line, values=values, extra=extra)

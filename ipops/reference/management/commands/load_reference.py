@@ -53,7 +53,9 @@ class Command(BaseCommand):
             help=f"where the default files are, used when no path is given (default: {default_data_dir()})",
         )
         parser.add_argument(
-            "--if-empty", action="store_true", help="do nothing when IPC titles are already loaded (make demo)"
+            "--if-empty",
+            action="store_true",
+            help="do nothing when IPC titles are already loaded (make demo)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
