@@ -329,5 +329,6 @@ def test_uspto_bulk_xml_through_the_same_pipeline(region: dict, tmp_path: Path) 
     patent = Patent.objects.get(pub_number="US7272630B2")
     assert (patent.country, patent.app_number, str(patent.app_date)) == ("US", "US10991571", "2004-11-18")
     assert patent.main_ipc == "G06F 15/13" and patent.applicant_country == "US"
+    assert patent.patent_type == "invention"  # a US utility grant (kind B2)
     assert [a.name for a in patent.applicants.all()] == ["Microsoft Corporation"]
     assert run(region, bulk).result["unchanged"] == 2

@@ -569,7 +569,10 @@ def test_publication_fields(raw: str, country: str, number: str, kind: str) -> N
         ("CN305246987S", "design"),
         ("CN3045678D", "design"),
         ("CN202644312", None),
-        ("US8123456B2", None),
+        ("US8123456B2", "invention"),
+        ("US20140123456A1", "invention"),
+        ("USD435854S1", "design"),
+        ("USPP12345P2", None),
         ("WO2014123456A1", None),
     ],
 )

@@ -622,8 +622,18 @@ def _check_cn_serial(raw: str, number: str, kind: str) -> None:
         )
 
 
+# US kinds: A1/A2/A9 pre-grant publications and B1/B2 grants of utility applications are what CN calls
+# inventions; S is a design patent. Plant (P…) and reissue (E) documents get no type.
+_US_KIND_TYPES: Final[dict[str, str]] = {
+    "A1": "invention", "A2": "invention", "A9": "invention", "B1": "invention", "B2": "invention", "S": "design",
+    "S1": "design",
+}  # fmt: skip
+
+
 def patent_type_from_publication(pub: PublicationNumber) -> str | None:
-    """``invention``, ``utility_model`` or ``design`` for a CN publication with a kind code, else None."""
-    if pub.country != "CN":
-        return None
-    return _CN_KIND_TYPES.get(pub.kind)
+    """``invention``, ``utility_model`` or ``design`` for a CN or US publication with a kind code, else None."""
+    if pub.country == "CN":
+        return _CN_KIND_TYPES.get(pub.kind)
+    if pub.country == "US":
+        return _US_KIND_TYPES.get(pub.kind)
+    return None
