@@ -64,7 +64,12 @@ class Progress:
         if force or now - self._last_flush >= PROGRESS_INTERVAL_S:
             cache.set(
                 self.cache_key(self.job.pk),
-                {"done": self.job.done, "total": self.job.total, "messages": self.job.messages},
+                {
+                    "done": self.job.done,
+                    "total": self.job.total,
+                    "messages": self.job.messages,
+                    "beat": timezone.now().isoformat(),  # the worker's heartbeat, read by fail_stale_jobs
+                },
                 timeout=24 * 3600,
             )
             self._last_flush = now
@@ -230,6 +235,39 @@ def visible_jobs(user: Any) -> QuerySet[Job]:
         private = [kind for kind, spec in HANDLERS.items() if spec.private]
         return own | Job.objects.exclude(kind__in=private)
     return own
+
+
+def fail_stale_jobs(*, silent_minutes: int) -> list[Job]:
+    """Mark as failed the running jobs whose worker has reported nothing for `silent_minutes` (it died or was
+    stopped). Their transaction was rolled back with the worker, so nothing they wrote was kept."""
+    from datetime import datetime, timedelta
+
+    limit = timezone.now() - timedelta(minutes=silent_minutes)
+    failed = []
+    for job in Job.objects.filter(status=Job.Status.RUNNING, started_at__lt=limit):
+        beat = (cache.get(Progress.cache_key(job.pk)) or {}).get("beat")
+        if beat and datetime.fromisoformat(beat) >= limit:
+            continue
+        with transaction.atomic():
+            job.status, job.finished_at = Job.Status.FAILED, timezone.now()
+            job.error = str(
+                _(
+                    "The worker stopped while running this job (no progress for %(n)d minutes); "
+                    "nothing the job wrote was kept. Start it again."
+                )
+                % {"n": silent_minutes}
+            )
+            job.save(update_fields=["status", "finished_at", "error", "updated_at"])
+            audit.record(
+                action="job.abandoned",
+                actor=None,
+                organisation=job.organisation,
+                target=job,
+                before={"status": Job.Status.RUNNING},
+                after={"status": job.status, "error": job.error},
+            )
+        failed.append(job)
+    return failed
 
 
 def get_visible_job(user: Any, pk: Any) -> Job:

@@ -147,3 +147,27 @@ def test_unknown_job_kind_is_refused(region: dict) -> None:
     with pytest.raises(ValueError, match="unknown job kind"):
         start_job(actor=region["operator"], kind="no.such.kind")
     assert not Job.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_job_whose_worker_died_is_failed_but_a_live_one_is_not(region: dict) -> None:
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+
+    dead = start_job(actor=region["operator"], kind="test.progress", enqueue=False)
+    alive = start_job(actor=region["operator"], kind="test.progress", enqueue=False)
+    long_ago = timezone.now() - timedelta(minutes=30)
+    Job.objects.filter(pk__in=[dead.pk, alive.pk]).update(status=Job.Status.RUNNING, started_at=long_ago)
+    cache.set(
+        Progress.cache_key(alive.pk),
+        {"done": 1, "total": 2, "messages": [], "beat": timezone.now().isoformat()},
+    )
+    call_command("fail_stale_jobs", silent_minutes=10)
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.status == Job.Status.FAILED and "worker stopped" in dead.error
+    assert alive.status == Job.Status.RUNNING
+    assert AuditEntry.objects.filter(action="job.abandoned", object_id=str(dead.pk)).count() == 1
