@@ -248,7 +248,8 @@ def fail_stale_jobs(*, silent_minutes: int) -> list[Job]:
         beat = (cache.get(Progress.cache_key(job.pk)) or {}).get("beat")
         if beat and datetime.fromisoformat(beat) >= limit:
             continue
-        with transaction.atomic():
+        language = job.params.get("language") or settings.LANGUAGE_CODE
+        with transaction.atomic(), translation.override(language):  # in the language of whoever started it
             job.status, job.finished_at = Job.Status.FAILED, timezone.now()
             job.error = str(
                 _(

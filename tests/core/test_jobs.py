@@ -156,8 +156,10 @@ def test_a_job_whose_worker_died_is_failed_but_a_live_one_is_not(region: dict) -
     from django.core.cache import cache
     from django.utils import timezone
 
+    from django.utils import translation
 
-    dead = start_job(actor=region["operator"], kind="test.progress", enqueue=False)
+    with translation.override("en"):  # the message is in the language of whoever started the job
+        dead = start_job(actor=region["operator"], kind="test.progress", enqueue=False)
     alive = start_job(actor=region["operator"], kind="test.progress", enqueue=False)
     long_ago = timezone.now() - timedelta(minutes=30)
     Job.objects.filter(pk__in=[dead.pk, alive.pk]).update(status=Job.Status.RUNNING, started_at=long_ago)
