@@ -154,9 +154,7 @@ def test_a_job_whose_worker_died_is_failed_but_a_live_one_is_not(region: dict) -
     from datetime import timedelta
 
     from django.core.cache import cache
-    from django.utils import timezone
-
-    from django.utils import translation
+    from django.utils import timezone, translation
 
     with translation.override("en"):  # the message is in the language of whoever started the job
         dead = start_job(actor=region["operator"], kind="test.progress", enqueue=False)
