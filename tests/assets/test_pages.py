@@ -107,17 +107,7 @@ def test_every_kind_has_its_pages(login) -> None:
             response = client.get(f"/assets/{slug}/{suffix}")
             assert response.status_code == 200, (slug, suffix)
     page = client.get("/assets/trademarks/import/").content.decode()
-    for header in (
-        "注册号",
-        "商标名称",
-        "国际分类",
-        "商品/服务",
-        "注册人",
-        "申请日",
-        "注册日",
-        "有效期至",
-        "状态",
-    ):
+    for header in TRADEMARK_HEADER:
         assert f"<code>{header}</code>" in page
     assert client.get("/assets/").status_code == 200
     assert client.get("/assets/claims/mine/").status_code == 200

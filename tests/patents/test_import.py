@@ -227,6 +227,18 @@ def fail_on_title(title: str) -> None:
             )
 
 
+def new_rows_ending_in_a_failure(rows: list[list[str]], title: int) -> list[list[str]]:
+    """More than one batch of new records keyed on publication numbers; the last one the database refuses."""
+    new_rows = []
+    for i in range(2500):
+        row = list(rows[i % len(rows)])
+        row[0], row[1], row[title] = "", f"CN2{i + 10_000_000:08d}U", f"新记录{i}"
+        new_rows.append(row)
+    new_rows[-1][title] = "BOOM"
+    fail_on_title("BOOM")
+    return new_rows
+
+
 def test_an_import_that_fails_part_way_leaves_the_store_as_it_was(region: dict, tmp_path: Path) -> None:
     run(region, CNIPA_CSV)
     before = state()
@@ -236,13 +248,7 @@ def test_an_import_that_fails_part_way_leaves_the_store_as_it_was(region: dict, 
     changed = [list(r) for r in rows]
     for row in changed[:50]:
         row[title] += "（修改）"
-    new_rows = []
-    for i in range(2500):  # more than one batch of new records, then the failure
-        row = list(rows[i % len(rows)])
-        row[0], row[1], row[title] = "", f"CN2{i + 10_000_000:08d}U", f"新记录{i}"
-        new_rows.append(row)
-    new_rows[-1][title] = "BOOM"
-    fail_on_title("BOOM")
+    new_rows = new_rows_ending_in_a_failure(rows, title)
     job = run(region, write_csv(tmp_path / "big.csv", header, changed + new_rows))
     assert job.status == Job.Status.FAILED and "disk full" in job.error, job.result
     assert state() == before

@@ -36,7 +36,7 @@ from tests.patents.test_import import (
     CNIPA_XLSX,
     GAZETTE,
     cnipa_rows,
-    fail_on_title,
+    new_rows_ending_in_a_failure,
     report_rows,
     run,
     state,
@@ -210,13 +210,7 @@ def test_a_database_failure_with_a_worker_rolls_everything_back(
     before = state()
     header, rows = cnipa_rows()
     title = header.index("名称")
-    new_rows = []
-    for i in range(2500):  # more than one batch of new records, then the failure
-        row = list(rows[i % len(rows)])
-        row[0], row[1], row[title] = "", f"CN2{i + 10_000_000:08d}U", f"新记录{i}"
-        new_rows.append(row)
-    new_rows[-1][title] = "BOOM"
-    fail_on_title("BOOM")
+    new_rows = new_rows_ending_in_a_failure(rows, title)
     with_workers(monkeypatch, 1)
     job = run(region, write_csv(tmp_path / "big.csv", header, new_rows))
     assert job.status == Job.Status.FAILED and "disk full" in job.error
