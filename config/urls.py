@@ -9,6 +9,10 @@ urlpatterns = [
     path("platform/", include("ipops.core.urls")),
     path("patents/", include("ipops.patents.urls")),
     path("assets/", include("ipops.assets.urls")),
+    path("search/", include("ipops.search.urls")),
+    path("analytics/", include("ipops.analytics.urls")),
+    path("navigation/", include("ipops.navigation.urls")),
+    path("valuation/", include("ipops.valuation.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", api.urls),
 ]

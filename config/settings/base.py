@@ -54,6 +54,10 @@ INSTALLED_APPS = [
     "ipops.patents",
     "ipops.corpus",
     "ipops.assets",
+    "ipops.search",
+    "ipops.analytics",
+    "ipops.navigation",
+    "ipops.valuation",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,5 @@
+"""API endpoints of the analytics module."""
+
+from ninja import Router
+
+router = Router(tags=["analytics"])

@@ -1,0 +1,1 @@
+"""Patent navigation (专利导航) projects, publication, regional statistics (issue 5)."""

@@ -1,0 +1,5 @@
+"""API endpoints of the patent navigation module."""
+
+from ninja import Router
+
+router = Router(tags=["navigation"])

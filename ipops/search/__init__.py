@@ -1,0 +1,1 @@
+"""Keyword and semantic patent search, needs matching, IPC suggestion (issue 4)."""

@@ -1,0 +1,5 @@
+"""API endpoints of the search and matching module."""
+
+from ninja import Router
+
+router = Router(tags=["search"])
