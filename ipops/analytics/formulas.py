@@ -251,6 +251,13 @@ def match_degree(industry_shares: Mapping[str, float], patent_shares: Mapping[st
     keys = sorted(set(industry_shares) | set(patent_shares))
     a = [float(industry_shares.get(k, 0.0)) for k in keys]
     b = [float(patent_shares.get(k, 0.0)) for k in keys]
+    # divide by the largest entry first so tiny or huge shares neither underflow nor overflow
+    scale_a = max((abs(v) for v in a), default=0.0)
+    scale_b = max((abs(v) for v in b), default=0.0)
+    if scale_a == 0 or scale_b == 0:
+        return None
+    a = [v / scale_a for v in a]
+    b = [v / scale_b for v in b]
     norm_a = math.sqrt(sum(v * v for v in a))
     norm_b = math.sqrt(sum(v * v for v in b))
     if norm_a == 0 or norm_b == 0:
