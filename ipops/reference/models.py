@@ -91,3 +91,92 @@ class IpcTechnologyField(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.ipc_prefix} → {self.field.number}"
+
+
+class IndustryScheme(BaseModel):
+    """An industry classification linked to IPC: the national economy (GB/T 4754) per the official
+    concordance table of 2018, the patent-intensive industries (2019), the strategic emerging industries, or
+    the plan's key industries. ``is_starter`` marks a curated starter mapping that the official table should
+    replace (`manage.py load_industries --official FILE --scheme KEY`)."""
+
+    key = models.SlugField(_("scheme key"), max_length=40, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    is_starter = models.BooleanField(_("starter mapping, to be replaced by the official table"), default=True)
+    source = models.TextField(_("source"), blank=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("industry classification")
+        verbose_name_plural = _("industry classifications")
+
+    def __str__(self) -> str:
+        return self.key
+
+    def name(self, language: str) -> str:
+        return self.name_zh if language.lower().startswith("zh") else self.name_en
+
+
+class IndustryClass(BaseModel):
+    """One industry of a scheme (a GB/T 4754 class, a patent-intensive industry, a key industry, …)."""
+
+    scheme = models.ForeignKey(
+        IndustryScheme,
+        verbose_name=_("industry classification"),
+        on_delete=models.CASCADE,
+        related_name="classes",
+    )
+    code = models.CharField(_("industry code"), max_length=20)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent industry"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+
+    class Meta:
+        ordering = ["scheme", "code"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "code"], name="industry_class_unique_code")]
+        verbose_name = _("industry")
+        verbose_name_plural = _("industries")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_zh}"
+
+    def name(self, language: str) -> str:
+        return self.name_zh if language.lower().startswith("zh") or not self.name_en else self.name_en
+
+
+class IpcConcordance(BaseModel):
+    """An IPC prefix that belongs to an industry of a scheme. A prefix is a section (``G``), class
+    (``G06``), subclass (``G06N``), main group with all its subgroups (``G06N 3/``) or one subgroup
+    (``G06F 17/30``); the longest prefix that covers a symbol decides, and one prefix may belong to several
+    industries (as in the official table)."""
+
+    scheme = models.ForeignKey(
+        IndustryScheme,
+        verbose_name=_("industry classification"),
+        on_delete=models.CASCADE,
+        related_name="ipc_rows",
+    )
+    ipc_prefix = models.CharField(_("IPC prefix"), max_length=20)
+    industry = models.ForeignKey(
+        IndustryClass, verbose_name=_("industry"), on_delete=models.CASCADE, related_name="ipc_prefixes"
+    )
+
+    class Meta:
+        ordering = ["scheme", "ipc_prefix"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "ipc_prefix", "industry"], name="ipc_concordance_unique"
+            )
+        ]
+        verbose_name = _("IPC prefix of an industry")
+        verbose_name_plural = _("IPC prefixes of industries")
+
+    def __str__(self) -> str:
+        return f"{self.ipc_prefix} → {self.industry.code}"
