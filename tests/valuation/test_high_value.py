@@ -1,0 +1,141 @@
+"""High-value invention patent flags (CNIPA's five categories) over the snapshot of real gazette records."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from ipops.corpus.query import connect
+from ipops.patents.models import Patent
+from ipops.reference.industries import load_industry_table
+from ipops.valuation.high_value import CATEGORIES, high_value_table, summary
+from ipops.valuation.models import PatentAward
+
+from .conftest import CONCORDANCE, refresh
+
+AS_OF = date(2026, 6, 1)
+ALWAYS_UNKNOWN = ["family_granted_abroad", "pledge_financing", "award"]
+
+
+def rows(**kwargs) -> dict[str, dict]:
+    table = high_value_table(as_of=kwargs.pop("as_of", AS_OF), **kwargs)
+    return {r["pub_number"]: r for r in table.to_pylist()}
+
+
+def test_every_patent_has_a_row_with_the_five_categories_accounted_for(granted: dict) -> None:
+    result = rows()
+    assert set(result) == set(granted)
+    for pub, row in result.items():
+        patent = granted[pub]
+        assert set(row["met"]).isdisjoint(row["undeterminable"])
+        assert set(row["met"]) | set(row["undeterminable"]) <= set(CATEGORIES)
+        # legal status is not in the gazette: validity unknown, so never a definite "yes"
+        assert row["valid"] is None and row["is_high_value"] is None
+        # no concordance loaded yet: category 1 cannot be decided for anyone
+        assert "strategic_emerging_industry" in row["undeterminable"]
+        over_ten = date(patent.app_date.year + 10, patent.app_date.month, patent.app_date.day) < AS_OF
+        assert ("maintained_over_10_years" in row["met"]) == over_ten
+
+
+def test_valid_old_patent_is_high_value_and_lapsed_one_is_not(granted: dict) -> None:
+    Patent.objects.filter(pub_number="CN102889890B").update(legal_status="granted")
+    Patent.objects.filter(pub_number="CN102905253B").update(legal_status="lapsed")
+    refresh()
+    result = rows()
+    assert result["CN102889890B"]["is_high_value"] is True
+    assert result["CN102889890B"]["valid"] is True
+    assert result["CN102889890B"]["met"] == ["maintained_over_10_years"]
+    lapsed = result["CN102905253B"]
+    assert lapsed["is_high_value"] is False and lapsed["met"] == [] and lapsed["undeterminable"] == []
+
+
+def test_maintenance_threshold_is_strict_and_configurable(granted: dict) -> None:
+    Patent.objects.filter(pub_number="CN102889890B").update(legal_status="granted", app_date=date(2016, 6, 1))
+    refresh()
+    assert rows()["CN102889890B"]["met"] == []  # exactly ten years: not "more than"
+    assert rows(as_of=date(2026, 6, 2))["CN102889890B"]["met"] == ["maintained_over_10_years"]
+    assert rows(config={"maintained_years": 5})["CN102889890B"]["met"] == ["maintained_over_10_years"]
+    # counted from the grant date, which the gazette mapping leaves empty: undeterminable
+    from_grant = rows(config={"maintained_from": "grant_date"})["CN102889890B"]
+    assert "maintained_over_10_years" in from_grant["undeterminable"]
+
+
+def test_recent_valid_patent_is_unknown_until_the_register_is_declared_complete(granted: dict) -> None:
+    Patent.objects.filter(pub_number="CN102889890B").update(legal_status="granted", app_date=date(2020, 1, 1))
+    refresh()
+    row = rows()["CN102889890B"]
+    assert row["met"] == [] and row["is_high_value"] is None
+    assert row["undeterminable"] == ["strategic_emerging_industry", *ALWAYS_UNKNOWN]
+    load_industry_table(scheme="strategic_emerging", path=CONCORDANCE, is_starter=False)
+    complete = rows(config={"family_data_held": True, "award_register_complete": True})["CN102889890B"]
+    # G01C is not in the test concordance, family and awards declared complete; pledges still unknown
+    assert complete["undeterminable"] == ["pledge_financing"] and complete["is_high_value"] is None
+
+
+def test_strategic_emerging_industry_from_the_concordance(granted: dict) -> None:
+    load_industry_table(scheme="strategic_emerging", path=CONCORDANCE, is_starter=False)
+    Patent.objects.filter(pub_number__in=["CN102905253B", "CN102955381B"]).update(
+        legal_status="granted", app_date=date(2020, 1, 1)
+    )
+    refresh()
+    result = rows()
+    wireless = result["CN102905253B"]  # H04W 8/26 in the test concordance
+    assert wireless["met"] == ["strategic_emerging_industry"] and wireless["is_high_value"] is True
+    other = result["CN102955381B"]  # G03F: not in it
+    assert other["met"] == [] and "strategic_emerging_industry" not in other["undeterminable"]
+    with connect() as con:
+        expected = con.execute(
+            "SELECT count(*) FROM patents p WHERE EXISTS (SELECT 1 FROM classifications c WHERE "
+            "c.patent_id = p.id AND c.scheme = 'ipc' AND (c.code LIKE 'G06F%' OR c.code LIKE 'H04W%'))"
+        ).fetchone()[0]
+    assert sum("strategic_emerging_industry" in r["met"] for r in result.values()) == expected > 0
+
+
+def test_entered_award_meets_category_five(granted: dict, region: dict) -> None:
+    patent = granted["CN102955381B"]
+    Patent.objects.filter(pk=patent.pk).update(legal_status="granted", app_date=date(2020, 1, 1))
+    refresh()
+    PatentAward.objects.create(patent=patent, kind="cpa_gold", year=2024, entered_by=region["operator"])
+    row = rows()["CN102955381B"]
+    assert row["met"] == ["award"] and row["is_high_value"] is True
+
+
+def test_utility_models_are_never_high_value_inventions(granted: dict) -> None:
+    Patent.objects.filter(pub_number="CN102889890B").update(
+        patent_type="utility_model", legal_status="granted"
+    )
+    refresh()
+    row = rows()["CN102889890B"]
+    assert row["is_high_value"] is False and row["valid"] is False and row["met"] == []
+
+
+def test_summary_counts_agree_with_the_table(granted: dict) -> None:
+    Patent.objects.filter(pub_number__in=["CN102889890B", "CN102905253B"]).update(legal_status="granted")
+    Patent.objects.filter(pub_number="CN102955381B").update(legal_status="rejected")
+    refresh()
+    table = high_value_table(as_of=AS_OF)
+    counts = summary(table)
+    values = table.column("is_high_value").to_pylist()
+    assert counts["patents"] == len(values) == len(granted)
+    assert counts["high_value"] == values.count(True) == 2
+    assert counts["not_high_value"] == values.count(False) == 1
+    assert counts["unknown"] == values.count(None)
+    met = [m for r in table.column("met").to_pylist() for m in r]
+    assert counts["categories"]["maintained_over_10_years"]["met"] == met.count("maintained_over_10_years")
+    assert summary(as_of=AS_OF) == counts  # computed from the snapshot directly
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"maintained_years": 0},
+        {"maintained_years": "ten"},
+        {"maintained_from": "pub_date"},
+        {"valid_statuses": "x"},
+    ],
+)
+def test_bad_configuration_is_refused_clearly(granted: dict, bad: dict) -> None:
+    with pytest.raises(ImproperlyConfigured):
+        high_value_table(config=bad)
