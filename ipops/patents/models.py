@@ -122,9 +122,9 @@ class Patent(BaseModel):
     pub_number = models.CharField(_("publication number"), max_length=32, null=True, blank=True, unique=True)
     app_number = models.CharField(_("application number"), max_length=32, blank=True, db_index=True)
     kind = models.CharField(_("kind code"), max_length=4, blank=True)
-    patent_type = models.CharField(
-        _("patent type"), max_length=16, choices=PatentType.choices, blank=True, db_index=True
-    )
+    # Type and legal status have a handful of values each: an index would not narrow a search and would cost
+    # every import row an index write, so they have none (filters on them scan with the other conditions).
+    patent_type = models.CharField(_("patent type"), max_length=16, choices=PatentType.choices, blank=True)
     title = models.CharField(_("title"), max_length=500)
     title_en = models.CharField(_("English title"), max_length=500, blank=True)
     abstract = models.TextField(_("abstract"), blank=True)
@@ -145,16 +145,14 @@ class Patent(BaseModel):
     agency_code = models.CharField(_("agency code"), max_length=10, blank=True)
     agents = models.CharField(_("patent agents"), max_length=300, blank=True)
     priority = models.CharField(_("priority"), max_length=500, blank=True)
-    legal_status = models.CharField(
-        _("legal status"), max_length=16, choices=LegalStatus.choices, blank=True, db_index=True
-    )
+    legal_status = models.CharField(_("legal status"), max_length=16, choices=LegalStatus.choices, blank=True)
     extra = models.JSONField(_("other fields"), default=dict, blank=True)
     content_hash = models.CharField(max_length=64)
     dataset = models.ForeignKey(
         Dataset, verbose_name=_("source"), null=True, blank=True, on_delete=models.PROTECT
     )
-    last_import = models.ForeignKey(
-        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    last_import = models.ForeignKey(  # no index: import batches are kept, nothing looks patents up by batch
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     applicants = models.ManyToManyField(Applicant, through="PatentApplicant", related_name="patents")
 
@@ -172,7 +170,10 @@ class Patent(BaseModel):
 
 
 class PatentApplicant(models.Model):
-    patent = models.ForeignKey(Patent, on_delete=models.CASCADE, related_name="applicant_links")
+    # no index of its own: the unique (patent, position) constraint's index serves lookups by patent
+    patent = models.ForeignKey(
+        Patent, on_delete=models.CASCADE, related_name="applicant_links", db_index=False
+    )
     applicant = models.ForeignKey(Applicant, on_delete=models.PROTECT, related_name="patent_links")
     position = models.PositiveSmallIntegerField(default=0)
     raw_name = models.CharField(_("name as published"), max_length=300)

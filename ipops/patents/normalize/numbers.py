@@ -25,6 +25,7 @@ translated sentence for the user.
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -116,7 +117,10 @@ _SPACE = re.compile(r"\s+")
 def _fold(raw: str) -> str:
     """Full-width → ASCII (NFKC), ideographic punctuation → ASCII, invisible characters gone, upper case,
     surrounding space stripped. Inner spaces are kept (collapsed to one)."""
-    text = unicodedata.normalize("NFKC", str(raw)).translate(_INVISIBLE).translate(_EXTRA_FOLDS)
+    raw = str(raw)
+    if raw.isascii():  # the usual case: NFKC and the folds change nothing in ASCII
+        return " ".join(raw.split()).upper()
+    text = unicodedata.normalize("NFKC", raw).translate(_INVISIBLE).translate(_EXTRA_FOLDS)
     return _SPACE.sub(" ", text).strip().upper()
 
 
@@ -134,7 +138,13 @@ def is_spreadsheet_mangled(raw: str) -> bool:
     is *not* an artefact: that is a legitimate check digit (``201220249767.0``). Dropped leading zeros cannot
     be seen without knowing what the number should be; `parse_cn_application_number` reports those.
     """
-    text = _fold(raw).replace(" ", "")
+    return _is_mangled_folded(_fold(raw).replace(" ", ""))
+
+
+def _is_mangled_folded(text: str) -> bool:
+    """`is_spreadsheet_mangled` of a folded text without spaces."""
+    if "E" not in text and "." not in text and "," not in text:
+        return False  # neither notation: the usual case, decided without a regular expression
     if _SCIENTIFIC.fullmatch(text):
         return True
     tail = _FLOAT_TAIL.fullmatch(text)
@@ -175,11 +185,16 @@ _CN_DIGITS_WITH_CHECK = re.compile(r"(?:CN|ZL)?([0-9]+)(\.[0-9X]|X)?", re.ASCII)
 _CN_PUBLICATION_SHAPE = re.compile(r"(?:CN)?(?:[0-9]{7,9}[A-WYZ][0-9]?|[1-3][0-9]{8})", re.ASCII)
 
 
+_CHECK_WEIGHTS: Final = tuple(2 + i % 8 for i in range(12))
+_CHECK_OFFSET: Final = {n: 48 * sum(_CHECK_WEIGHTS[:n]) for n in (8, 12)}
+
+
 def cn_check_character(body: str) -> str:
     """The check character for an 8- or 12-digit application-number body ('0'–'9' or 'X')."""
     if len(body) not in (8, 12) or not (body.isascii() and body.isdigit()):
         raise ValueError(f"not an 8- or 12-digit body: {body!r}")
-    total = sum(int(digit) * (2 + i % 8) for i, digit in enumerate(body))
+    # Σ digit × weight, the weights 2, 3, …, 9, 2, 3, 4, 5 (digits taken as their ASCII codes minus 48)
+    total = sum(map(operator.mul, body.encode("ascii"), _CHECK_WEIGHTS)) - _CHECK_OFFSET[len(body)]
     remainder = total % 11
     return "X" if remainder == 10 else str(remainder)
 
@@ -226,8 +241,14 @@ class CnApplicationNumber:
 
     @classmethod
     def _from_checked(cls, body: str, check: str) -> CnApplicationNumber:
+        """An instance from what `parse_cn_application_number` has just checked (not checked again)."""
         patent_type, pct = _CN_TYPES[_cn_type_digit(body)]
-        return cls(body=body, check=check, year=_cn_year(body), patent_type=patent_type, pct=pct)
+        number = object.__new__(cls)
+        for name, value in (
+            ("body", body), ("check", check), ("year", _cn_year(body)), ("patent_type", patent_type), ("pct", pct)
+        ):  # fmt: skip
+            object.__setattr__(number, name, value)
+        return number
 
     @property
     def serial(self) -> str:
@@ -265,9 +286,9 @@ def parse_cn_application_number(raw: str, *, allow_missing_check: bool = False) 
     text = _fold(raw)
     if not text:
         raise NumberError("empty", _("Enter an application number."), raw)
-    if is_spreadsheet_mangled(text):
-        raise _mangled_error(raw)
     compact = text.replace(" ", "")
+    if _is_mangled_folded(compact):
+        raise _mangled_error(raw)
     match = _CN_APPLICATION.fullmatch(compact)
     if match is None or _CN_PUBLICATION_SHAPE.fullmatch(compact):
         raise _cn_shape_error(raw, compact)
@@ -435,6 +456,7 @@ _PUBLICATION = re.compile(
     r"(?P<serial>[0-9](?:[0-9.,/-]*[0-9])?)[-.]?(?P<kind>[A-Z][0-9]?)?",
     re.ASCII,
 )
+_SERIAL_SEPARATORS = re.compile(r"[.,/-]")
 _NO_COUNTRY = re.compile(r"[0-9][0-9.,/-]*(?:[A-Z][0-9]?)?", re.ASCII)
 # What an application number looks like behind CN or ZL: with a point or X, 12–13 digits, or 9 digits starting
 # with a year digit 8, 9 or 0. (CN + 9 digits starting 1–3 is a publication number without kind; CN + 8 digits
@@ -462,6 +484,15 @@ class PublicationNumber:
         if _checked_number(self.compact, self.country, serial[1], serial[2], self.kind) != self.number:
             raise ValueError(f"not a normalised publication number: {self!r}")
 
+    @classmethod
+    def _from_checked(cls, country: str, number: str, kind: str) -> PublicationNumber:
+        """An instance from what `parse_publication_number` has just checked (not checked again)."""
+        publication = object.__new__(cls)
+        object.__setattr__(publication, "country", country)
+        object.__setattr__(publication, "number", number)
+        object.__setattr__(publication, "kind", kind)
+        return publication
+
     @property
     def compact(self) -> str:
         """``CN202644312U``, ``US8123456B2``, ``WO2014123456A1``."""
@@ -481,9 +512,9 @@ def parse_publication_number(raw: str) -> PublicationNumber:
     text = _fold(raw)
     if not text:
         raise NumberError("empty", _("Enter a publication number."), raw)
-    if is_spreadsheet_mangled(text):
-        raise _mangled_error(raw)
     compact = text.replace(" ", "")
+    if _is_mangled_folded(compact):
+        raise _mangled_error(raw)
     if _CN_APPLICATION_GIVEN.fullmatch(compact):
         raise NumberError(
             "cn_application_given",
@@ -507,7 +538,7 @@ def parse_publication_number(raw: str) -> PublicationNumber:
         raise NumberError("unrecognised", _("“%(raw)s” is not a publication number."), raw)
     country, kind = match["country"], match["kind"] or ""
     number = _checked_number(raw, country, match["prefix"] or "", match["serial"], kind)
-    return PublicationNumber(country=country, number=number, kind=kind)
+    return PublicationNumber._from_checked(country, number, kind)
 
 
 def _checked_number(raw: str, country: str, prefix: str, serial: str, kind: str) -> str:
@@ -557,7 +588,7 @@ def _normalise_serial(raw: str, country: str, prefix: str, serial: str, kind: st
         year_serial = re.fullmatch(r"((?:19|20)[0-9]{2})/([0-9]{1,7})", serial, re.ASCII)
         if year_serial:  # US 2014/0123456, also written 2014/123456
             return year_serial[1] + year_serial[2].zfill(7)
-    digits = re.sub(r"[.,/-]", "", serial)
+    digits = serial if serial.isdigit() else _SERIAL_SEPARATORS.sub("", serial)
     if country == "US":
         if not prefix and len(digits) == 11 and digits[:2] in ("19", "20") and kind in ("", "A1", "A2", "A9"):
             return digits
