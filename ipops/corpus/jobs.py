@@ -34,4 +34,7 @@ def refresh_derived_store(job: Job, progress: Progress) -> dict[str, Any]:
             "seconds": result.seconds,
         }
     )
+    from ipops.search.services import after_corpus_refresh  # the search index follows (issue 4)
+
+    after_corpus_refresh(job)
     return result.as_dict()

@@ -6,3 +6,13 @@ class SearchConfig(AppConfig):
     name = "ipops.search"
     label = "search"
     verbose_name = _("Search and matching")
+
+    def ready(self) -> None:
+        from ipops.core.navigation import NavItem, register
+        from ipops.core.permissions import is_member_of_active
+        from ipops.search import jobs  # noqa: F401  (registers the search.refresh job kind)
+
+        register(NavItem("bigdata", _("Patent search"), "search:search", is_member_of_active, order=15))
+        register(
+            NavItem("services", _("Find patents for my need"), "search:need_match", is_member_of_active, order=10)
+        )

@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ipops.search import views
 
 app_name = "search"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("needs/", views.need_match, name="need_match"),
+    path("needs/saved/", views.need_list, name="need_list"),
+    path("needs/<uuid:pk>/", views.need_detail, name="need_detail"),
+    path("needs/<uuid:pk>/delete/", views.need_delete, name="need_delete"),
+    path("rebuild/", views.rebuild, name="rebuild"),
+]

@@ -1,0 +1,270 @@
+"""The keyword index (tantivy). Text fields hold pre-analysed tokens (see `ipops.search.text`) split by
+tantivy's whitespace tokenizer; filters and facets use raw fast fields."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from ipops.search import text
+from ipops.search.documents import SearchDoc
+from ipops.search.querylang import SENTENCE_WORDS, Bool, Node, Not, Term
+
+TEXT_FIELDS = ("title", "body", "applicant")
+FACETS = {  # facet name -> fast field
+    "type": "ptype",
+    "ipc": "sub",
+    "applicant": "appl",
+    "region": "region",
+    "year": "year",
+    "status": "status",
+}
+MAX_TERMS = 200  # distinct tokens of a long text used in a natural-language query
+
+
+def schema() -> tantivy.Schema:
+    b = tantivy.SchemaBuilder()
+    b.add_text_field("id", stored=True, tokenizer_name="raw", fast=True)
+    for name in TEXT_FIELDS:
+        b.add_text_field(f"{name}_w", tokenizer_name="whitespace")
+        b.add_text_field(f"{name}_g", tokenizer_name="whitespace")
+    for name in ("sub", "code", "appl", "ptype", "status", "region", "owner"):
+        b.add_text_field(name, tokenizer_name="raw", fast=True)
+    b.add_integer_field("year", fast=True, indexed=True)
+    b.add_integer_field("date", fast=True, indexed=True)
+    return b.build()
+
+
+SCHEMA = schema()
+
+
+def document(doc: SearchDoc) -> tantivy.Document:
+    body = f"{doc.abstract}\n{doc.claim}"
+    appl = " ".join(doc.applicants)
+    values: dict[str, Any] = {
+        "id": doc.id,
+        "title_w": text.joined(text.words(doc.title)),
+        "title_g": text.joined(text.grams(doc.title)),
+        "body_w": text.joined(text.words(body)),
+        "body_g": text.joined(text.grams(body)),
+        "applicant_w": text.joined(text.words(appl)),
+        "applicant_g": text.joined(text.grams(appl)),
+        "sub": doc.subclasses,
+        "code": doc.codes,
+        "appl": doc.applicants,
+        "owner": doc.owner_kinds,
+        "ptype": doc.patent_type or "-",
+        "status": doc.legal_status or "-",
+        "region": doc.region or "-",
+        "year": doc.year,
+        "date": doc.date,
+    }
+    return tantivy.Document(**values)
+
+
+@dataclass
+class Filters:
+    patent_type: str = ""
+    legal_status: str = ""
+    region: str = ""
+    ipc: str = ""  # subclass
+    applicant: str = ""  # exact normalised name
+    owner_kind: str = ""
+    year_from: int | None = None
+    year_to: int | None = None
+
+    def active(self) -> bool:
+        return any(
+            (self.patent_type, self.legal_status, self.region, self.ipc, self.applicant, self.owner_kind)
+        ) or self.year_from is not None or self.year_to is not None
+
+
+@dataclass
+class Hits:
+    total: int
+    hits: list[tuple[str, float]]  # (patent id, score or date)
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+
+FIELD_BOOST = {"title": 2.0, "body": 1.0, "applicant": 0.5}
+GRAM_WEIGHT = 0.6  # bigram matches count a little less than word matches
+
+
+class KeywordIndex:
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        if path is not None:
+            path.mkdir(parents=True, exist_ok=True)
+            self.index = tantivy.Index(SCHEMA, path=str(path), reuse=True)
+        else:
+            self.index = tantivy.Index(SCHEMA)
+        self.schema = SCHEMA
+
+    @classmethod
+    def create(cls, path: Path | None) -> KeywordIndex:
+        if path is not None and path.exists():
+            shutil.rmtree(path)
+        return cls(path)
+
+    # --- writing ----------------------------------------------------------------------------------
+    def writer(self) -> tantivy.IndexWriter:
+        return self.index.writer(heap_size=128_000_000, num_threads=2)
+
+    def add(self, docs: Iterable[SearchDoc], writer: tantivy.IndexWriter | None = None) -> int:
+        own = writer is None
+        w = writer or self.writer()
+        n = 0
+        for doc in docs:
+            w.add_document(document(doc))
+            n += 1
+        if own:
+            w.commit()
+            w.wait_merging_threads()
+            self.index.reload()
+        return n
+
+    def replace(self, docs: list[SearchDoc], deleted: Iterable[str]) -> None:
+        w = self.writer()
+        for pid in [*deleted, *(d.id for d in docs)]:
+            w.delete_documents_by_term("id", pid)
+        for doc in docs:
+            w.add_document(document(doc))
+        w.commit()
+        w.wait_merging_threads()
+        self.index.reload()
+
+    def ids(self) -> set[str]:
+        searcher = self.index.searcher()
+        result = searcher.search(tantivy.Query.all_query(), limit=max(searcher.num_docs, 1), count=False)
+        return {searcher.doc(addr)["id"][0] for _score, addr in result.hits}
+
+    def count(self) -> int:
+        return int(self.index.searcher().num_docs)
+
+    # --- queries ----------------------------------------------------------------------------------
+    def _tq(self, name: str, value: Any) -> tantivy.Query:
+        return tantivy.Query.term_query(self.schema, name, value)
+
+    def _unit(self, term: Term) -> tantivy.Query | None:
+        """One part of the query. Fielded or not, phrase or a word or a sentence."""
+        q = tantivy.Query
+        if term.field == "ipc":
+            code = term.value.replace(" ", "").upper().strip("*")
+            if len(code) <= 4:
+                return self._tq("sub", code)
+            return q.regex_query(self.schema, "code", _regex_prefix(code) + ".*")
+        fields = TEXT_FIELDS if term.field is None else (term.field,)
+        if term.field is None:
+            fields = ("title", "body")  # applicant names only through applicant:
+        words = text.words(term.value)
+        grams = text.grams(term.value)
+        parts: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        if term.phrase or len(words) <= SENTENCE_WORDS:
+            for name in fields:
+                boost = FIELD_BOOST[name]
+                alts = []
+                if len(grams) > 1:
+                    alts.append(q.phrase_query(self.schema, f"{name}_g", grams))
+                elif grams:
+                    alts.append(self._tq(f"{name}_g", grams[0]))
+                if not term.phrase and len(words) == 1:
+                    alts.append(self._tq(f"{name}_w", words[0]))
+                for alt in alts:
+                    parts.append((tantivy.Occur.Should, q.boost_query(alt, boost)))
+        else:
+            return self.natural(term.value, fields)
+        if not parts:
+            return None
+        return q.boolean_query(parts)
+
+    def to_query(self, node: Node) -> tantivy.Query:
+        q = tantivy.Query
+        if isinstance(node, Term):
+            return self._unit(node) or q.empty_query()
+        if isinstance(node, Not):
+            return q.boolean_query([(tantivy.Occur.Must, q.all_query()), (tantivy.Occur.MustNot, self.to_query(node.child))])
+        parts: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        positives = 0
+        for child in node.children:
+            if isinstance(child, Not):
+                parts.append((tantivy.Occur.MustNot, self.to_query(child.child)))
+            else:
+                positives += 1
+                parts.append((tantivy.Occur.Must if node.op == "and" else tantivy.Occur.Should, self.to_query(child)))
+        if not positives:
+            parts.append((tantivy.Occur.Must, q.all_query()))
+        return q.boolean_query(parts)
+
+    def natural(self, value: str, fields: tuple[str, ...] = ("title", "body")) -> tantivy.Query | None:
+        """Any-word query over a long text (a need, a title used as a query), ranked by BM25."""
+        q = tantivy.Query
+        words = list(dict.fromkeys(text.words(value)))[:MAX_TERMS]
+        grams = list(dict.fromkeys(text.grams(value)))[:MAX_TERMS]
+        parts: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        for name in fields:
+            boost = FIELD_BOOST[name]
+            for w in words:
+                parts.append((tantivy.Occur.Should, q.boost_query(self._tq(f"{name}_w", w), boost)))
+            for g in grams:
+                parts.append((tantivy.Occur.Should, q.boost_query(self._tq(f"{name}_g", g), boost * GRAM_WEIGHT)))
+        return q.boolean_query(parts) if parts else None
+
+    def _filtered(self, query: tantivy.Query, filters: Filters | None) -> tantivy.Query:
+        if filters is None or not filters.active():
+            return query
+        q = tantivy.Query
+        parts: list[tuple[tantivy.Occur, tantivy.Query]] = [(tantivy.Occur.Must, query)]
+        for name, value in (
+            ("ptype", filters.patent_type),
+            ("status", filters.legal_status),
+            ("region", filters.region),
+            ("sub", filters.ipc.upper()),
+            ("appl", filters.applicant),
+            ("owner", filters.owner_kind),
+        ):
+            if value:
+                parts.append((tantivy.Occur.Must, q.const_score_query(self._tq(name, value), 0.0)))
+        if filters.year_from is not None or filters.year_to is not None:
+            years = q.range_query(
+                self.schema, "year", tantivy.FieldType.Integer, filters.year_from, filters.year_to
+            )
+            parts.append((tantivy.Occur.Must, q.const_score_query(years, 0.0)))
+        return q.boolean_query(parts)
+
+    def search(
+        self,
+        query: tantivy.Query,
+        *,
+        filters: Filters | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        sort: str = "relevance",
+        facets: bool = False,
+        facet_size: int = 10,
+    ) -> Hits:
+        searcher = self.index.searcher()
+        full = self._filtered(query, filters)
+        if sort == "date":
+            result = searcher.search(full, limit=limit, offset=offset, order_by_field="date")
+        else:
+            result = searcher.search(full, limit=limit, offset=offset)
+        hits = [(searcher.doc(addr)["id"][0], float(key)) for key, addr in result.hits]
+        out = Hits(total=int(result.count or 0), hits=hits)
+        if facets and out.total:
+            spec = {name: {"terms": {"field": fast, "size": facet_size}} for name, fast in FACETS.items()}
+            raw = searcher.aggregate(full, spec)
+            for name in FACETS:
+                buckets = raw.get(name, {}).get("buckets", [])
+                out.facets[name] = [
+                    (str(b["key"]), int(b["doc_count"])) for b in buckets if str(b["key"]) not in ("-", "0")
+                ]
+        return out
+
+
+def _regex_prefix(code: str) -> str:
+    return "".join(c if c.isalnum() else "\\" + c for c in code)

@@ -1,0 +1,37 @@
+"""Rebuild the keyword index and the vectors from the database: `manage.py rebuild_index [--incremental]`.
+
+Embedding resumes from the vector cache: stopping and running it again only embeds what is not cached."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ipops.search import engine
+
+
+class Command(BaseCommand):
+    help = "Rebuild the search index and vectors from the database (derived stores)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--incremental", action="store_true", help="only what changed since the last run")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        last = [0.0]
+
+        def report(done: int, total: int, message: str) -> None:
+            if total and (done == total or done - last[0] >= max(total / 20, 1)):
+                last[0] = done
+                self.stderr.write(f"  {done}/{total} patents")
+
+        run = engine.refresh if options["incremental"] else engine.rebuild
+        try:
+            result = run(progress=report)
+        except engine.IndexBusyError as exc:
+            raise CommandError("Another rebuild of the search index is running.") from exc
+        r = result.as_dict()
+        self.stdout.write(
+            f"{r['mode']}: {r['indexed']} patents indexed, {r['deleted']} removed, "
+            f"{r['embedded']} texts embedded, {r['seconds']} s"
+        )

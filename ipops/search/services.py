@@ -1,0 +1,123 @@
+"""The only way search-module state changes: saving and deleting technology needs; rebuilding and
+refreshing the derived search stores through jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ipops.accounts.roles import OrgKind, Role
+from ipops.core import audit
+from ipops.core.jobs import start_job
+from ipops.core.models import Job
+from ipops.core.permissions import deny, has_role, is_member_of_active, require_member, require_role
+from ipops.search.models import Need
+
+REFRESH_JOB = "search.refresh"
+NEED_ORG_KINDS = frozenset({OrgKind.ENTERPRISE})
+MAX_TITLE = 200
+MAX_DESCRIPTION = 2000
+
+
+def can_search(user: Any) -> bool:
+    """Keyword search and matching: any member of an approved organisation."""
+    return is_member_of_active(user)
+
+
+def can_post_needs(user: Any) -> bool:
+    return has_role(user, Role.MEMBER, Role.ORG_ADMIN) and user.organisation.kind in NEED_ORG_KINDS
+
+
+def require_search(user: Any) -> None:
+    if not can_search(user):
+        raise deny(user, "search the patent corpus")
+
+
+def needs_visible_to(user: Any) -> Any:
+    """Needs a user may read: their own organisation's; the centre's operators read all."""
+    if not is_member_of_active(user):
+        return Need.objects.none()
+    if has_role(user, Role.OPERATOR):
+        return Need.objects.all()
+    return Need.objects.filter(organisation_id=user.organisation_id)
+
+
+def _clean(title: str, description: str) -> tuple[str, str]:
+    title, description = (title or "").strip(), (description or "").strip()
+    errors: dict[str, str] = {}
+    if not description:
+        errors["description"] = _("Describe the technology you need in a sentence or two.")
+    elif len(description) > MAX_DESCRIPTION:
+        errors["description"] = _("Keep the description under %(n)d characters.") % {"n": MAX_DESCRIPTION}
+    if len(title) > MAX_TITLE:
+        errors["title"] = _("Keep the title under %(n)d characters.") % {"n": MAX_TITLE}
+    if errors:
+        raise ValidationError(errors)
+    return (title or description[:60]), description
+
+
+def save_need(*, actor: Any, title: str, description: str, subclasses: list[str] | None = None) -> Need:
+    """Save a need for the actor's organisation (enterprise members and administrators)."""
+    if not can_post_needs(actor):
+        raise deny(actor, "save a technology need")
+    title, description = _clean(title, description)
+    with transaction.atomic():
+        need = Need.objects.create(
+            organisation=actor.organisation,
+            created_by=actor,
+            title=title,
+            description=description,
+            subclasses=[str(s)[:4].upper() for s in (subclasses or [])][:10],
+        )
+        audit.record(
+            action="search.need_save",
+            actor=actor,
+            organisation=actor.organisation,
+            target=need,
+            after=audit.snapshot(need),
+        )
+    return need
+
+
+def update_need(*, actor: Any, need: Need, title: str, description: str) -> Need:
+    require_member(actor, need.organisation, Role.MEMBER, Role.ORG_ADMIN, what="change a technology need")
+    title, description = _clean(title, description)
+    with transaction.atomic():
+        before = audit.snapshot(need)
+        need.title, need.description = title, description
+        need.save(update_fields=["title", "description", "updated_at"])
+        audit.record_update(
+            action="search.need_update", actor=actor, target=need, before=before, organisation=need.organisation
+        )
+    return need
+
+
+def delete_need(*, actor: Any, need: Need) -> None:
+    require_member(actor, need.organisation, Role.MEMBER, Role.ORG_ADMIN, what="delete a technology need")
+    with transaction.atomic():
+        before = audit.snapshot(need)
+        audit.record(
+            action="search.need_delete",
+            actor=actor,
+            organisation=need.organisation,
+            target=need,
+            before=before,
+        )
+        need.delete()
+
+
+def start_refresh(*, actor: Any, full: bool = False, enqueue: bool = True) -> Job:
+    """Start the job that refreshes (or, `full`, rebuilds) the keyword index and vectors (operators)."""
+    if actor is not None:
+        require_role(actor, Role.OPERATOR, what="rebuild the search index")
+    return start_job(actor=actor, kind=REFRESH_JOB, params={"full": bool(full)}, enqueue=enqueue)
+
+
+def after_corpus_refresh(job: Job) -> None:
+    """Called at the end of the corpus refresh job (which the patent import triggers): refresh the
+    search index too, as a job of the same user."""
+    if not Job.objects.filter(kind=REFRESH_JOB, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).exists():
+        start_job(actor=job.created_by, kind=REFRESH_JOB, params={"full": False}, organisation=job.organisation)

@@ -1,0 +1,89 @@
+"""Text analysis shared by the keyword index, the query language and the match reasons.
+
+Chinese has no spaces, so every text is analysed twice: into words (jieba's search segmentation, lower-cased;
+English words as they are, lower-cased) and into overlapping character bigrams of each run of CJK characters.
+Words give precise matches and readable reasons; bigrams find compounds the segmenter splits differently in
+the query and in the patent, and a sequence of bigrams is an exact substring (quoted Chinese phrases).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import rjieba
+
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{CJK}]+")
+_TOKEN = re.compile(f"[{CJK}]+|[A-Za-z0-9][A-Za-z0-9.+\\-]*[A-Za-z0-9]|[A-Za-z0-9]")
+_IS_CJK = re.compile(f"[{CJK}]")
+
+# Words that say nothing about a technology: dropped from queries and from the words field.
+STOP_WORDS = frozenset(
+    """
+    的 了 和 与 及 或 在 是 为 对 以 由 其 中 上 下 等 并 一种 一个 一 种 个 之 于 用 将 把 被 有 该 所述 及其
+    这 那 我们 我 你 需要 希望 寻找 想 要 能 可以 如何 什么 可 也 而 就 都 又 从 到 通过 进行 基于 用于
+    a an the of and or not for to in on at by with from into is are be as that this these those it its
+    method device system apparatus use using used based which we our need looking find want how can
+    """.split()
+)
+
+
+def is_cjk(text: str) -> bool:
+    return bool(_IS_CJK.search(text))
+
+
+@lru_cache(maxsize=65536)
+def _segment(run: str) -> tuple[str, ...]:
+    return tuple(rjieba.cut_for_search(run))
+
+
+def words(text: str, *, keep_stop: bool = False) -> list[str]:
+    """Words of a text in order: jieba search segmentation of CJK runs, lower-cased Latin words and numbers."""
+    out: list[str] = []
+    for match in _TOKEN.finditer(text or ""):
+        token = match.group(0)
+        pieces = _segment(token) if _IS_CJK.match(token) else (token.lower(),)
+        for piece in pieces:
+            piece = piece.strip()
+            if piece and (keep_stop or piece not in STOP_WORDS):
+                out.append(piece)
+    return out
+
+
+def bigrams(text: str) -> list[str]:
+    """Overlapping character bigrams of each CJK run (a run of one character is kept as it is)."""
+    out: list[str] = []
+    for match in _CJK_RUN.finditer(text or ""):
+        run = match.group(0)
+        if len(run) == 1:
+            if run not in STOP_WORDS:
+                out.append(run)
+        else:
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def latin_words(text: str) -> list[str]:
+    """Lower-cased Latin words and numbers only (the bigram field carries these too)."""
+    return [m.group(0).lower() for m in _TOKEN.finditer(text or "") if not _IS_CJK.match(m.group(0))]
+
+
+def grams(text: str) -> list[str]:
+    """The bigram field's tokens in text order: bigrams of each CJK run and the Latin words between them,
+    so English text is found in either field and a token sequence is a phrase."""
+    out: list[str] = []
+    for match in _TOKEN.finditer(text or ""):
+        token = match.group(0)
+        if _IS_CJK.match(token):
+            out.extend(bigrams(token))
+        else:
+            word = token.lower()
+            if word not in STOP_WORDS:
+                out.append(word)
+    return out
+
+
+def joined(tokens: list[str]) -> str:
+    """Tokens as one string for tantivy's whitespace tokenizer (tokens never contain whitespace)."""
+    return " ".join(tokens)

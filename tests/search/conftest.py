@@ -1,0 +1,100 @@
+"""A small corpus of real patent titles (and a few abstracts) made with the ORM, and search stores in a
+temporary directory. The vector cache is shared by the session (it is keyed by text hash, so sharing
+only saves re-embedding the same texts)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ipops.patents.models import Applicant, Classification, Dataset, Patent, PatentApplicant
+from ipops.search import engine
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "search"
+TYPES = ("invention", "utility_model")
+STATUSES = ("granted", "published", "lapsed")
+REGIONS = ("110000", "310000", "440000")
+
+
+@pytest.fixture(scope="session")
+def vector_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("search-cache") / "vectors.sqlite3"
+
+
+@pytest.fixture
+def search_dir(tmp_path: Path, settings, vector_cache: Path) -> Path:  # type: ignore[no-untyped-def]
+    settings.IPOPS_SEARCH_DIR = tmp_path / "search"
+    settings.IPOPS_SEARCH_VECTOR_CACHE = vector_cache
+    settings.IPOPS_DERIVED_PARQUET_DIR = tmp_path / "parquet"
+    return tmp_path / "search"
+
+
+def rows() -> list[dict]:
+    out = []
+    with open(FIXTURES / "lxingy3_sample.csv", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            out.append(
+                {
+                    "number": r["publication_numbers"],
+                    "title": r["patent_title"],
+                    "abstract": "",
+                    "subs": r["true_subclasses_all"].split("|"),
+                }
+            )
+    with open(FIXTURES / "agri_sample.jsonl", encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            out.append(
+                {
+                    "number": r["application_number"],
+                    "title": r["title"],
+                    "abstract": r["abstract"].replace("$#!", ""),
+                    "subs": [r["ipc_subclass"]],
+                }
+            )
+    return out
+
+
+@pytest.fixture
+def corpus(search_dir: Path, db: None) -> list[Patent]:
+    """52 patents; owners cycle university / institute / enterprise / individual; type, status, region
+    and year cycle too, so every filter and facet has more than one value."""
+    dataset = Dataset.objects.create(name="search test sample")
+    owners = [
+        Applicant.objects.create(name=n, key=n, kind=k, region_code=r)
+        for n, k, r in (
+            ("北京朝阳理工大学", "university", "110000"),
+            ("中国农业科学院研究所", "institute", "110000"),
+            ("深圳新能科技有限公司", "enterprise", "440000"),
+            ("张三", "individual", "310000"),
+        )
+    ]
+    patents = []
+    for i, r in enumerate(rows()):
+        p = Patent.objects.create(
+            pub_number=r["number"],
+            title=r["title"],
+            abstract=r["abstract"],
+            patent_type=TYPES[i % 2],
+            legal_status=STATUSES[i % 3],
+            province_code=REGIONS[i % 3],
+            app_date=date(2015 + i % 6, 1 + i % 12, 1),
+            main_ipc=r["subs"][0],
+            dataset=dataset,
+            content_hash=str(i),
+        )
+        PatentApplicant.objects.create(patent=p, applicant=owners[i % 4], position=0, raw_name=owners[i % 4].name)
+        for pos, sub in enumerate(r["subs"]):
+            Classification.objects.create(patent=p, code=sub, subclass=sub, is_main=pos == 0, position=pos)
+        patents.append(p)
+    return patents
+
+
+@pytest.fixture
+def built(corpus: list[Patent]) -> list[Patent]:
+    engine.rebuild()
+    return corpus
