@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ipops.valuation import views
 
 app_name = "valuation"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.valuation_list, name="valuation_list"),
+    path("new/", views.valuation_new, name="valuation_new"),
+    path("<uuid:pk>/", views.valuation_detail, name="valuation_detail"),
+    path("<uuid:pk>/pdf/", views.valuation_pdf, name="valuation_pdf"),
+    path("organisations/", views.organisation_list, name="organisation_list"),
+    path("organisations/<uuid:pk>/", views.organisation_detail, name="organisation_detail"),
+]
