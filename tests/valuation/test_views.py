@@ -4,6 +4,7 @@ member with it; refused actions change nothing."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -128,7 +129,7 @@ def test_api_creates_versions_and_reports_bad_input(login, patent: Patent) -> No
     second = client.post("/api/valuation/valuations", json.dumps(body), content_type="application/json")
     assert first.status_code == second.status_code == 201
     assert (first.json()["version"], second.json()["version"]) == (1, 2)
-    assert Decimal_str(first.json()["value_low"]) <= Decimal_str(first.json()["value_high"])
+    assert Decimal(first.json()["value_low"]) <= Decimal(first.json()["value_high"])
     bad = dict(
         body, inputs={"revenue": "1000000", "royalty_rate": "0.05", "discount_rate": "0.01", "growth": "0.02"}
     )
@@ -139,12 +140,6 @@ def test_api_creates_versions_and_reports_bad_input(login, patent: Patent) -> No
     catalogue = client.get("/api/valuation/catalogue").json()
     assert len(catalogue["indicators"]) == 27 and len(catalogue["scenarios"]) == 5
     assert client.get("/api/valuation/high-value").json()["patents"] == Patent.objects.count()
-
-
-def Decimal_str(value: str):  # noqa: N802
-    from decimal import Decimal
-
-    return Decimal(value)
 
 
 def test_portfolio_and_innovation_score(login, region: dict, patent: Patent) -> None:
