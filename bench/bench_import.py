@@ -155,9 +155,14 @@ def import_file(csv_path: Path, mapping: str = "", with_reasons: bool = False) -
     load_before = os.getloadavg()[0]
     backend_before = backend_cpu_seconds()
     cpu_before = cpu_seconds()
-    started = time.perf_counter()
+    from django.utils import timezone
+
+    started, started_at = time.perf_counter(), timezone.now()
     job = execute_job(str(job.pk))
-    elapsed = time.perf_counter() - started
+    total = time.perf_counter() - started
+    # until the job's end is recorded (what the user waits for); then its after-finish maintenance (the
+    # SQLite write-ahead-log checkpoint), reported on its own
+    elapsed = (job.finished_at - started_at).total_seconds()
     cpu_after = cpu_seconds()
     backend_after = backend_cpu_seconds()
     stored.unlink(missing_ok=True)
@@ -169,6 +174,7 @@ def import_file(csv_path: Path, mapping: str = "", with_reasons: bool = False) -
         **{k: v for k, v in job.result.items() if k != "batch"},
         "seconds": round(elapsed, 2),
         "rows_per_s": round(rows / elapsed),
+        "after_finish_s": round(total - elapsed, 2),
         "cpu_main_s": round(cpu_after[0] - cpu_before[0], 1),
         "cpu_workers_s": round(cpu_after[1] - cpu_before[1], 1),
         "load_avg_1min_before": round(load_before, 2),

@@ -8,10 +8,12 @@ Files a handler produces are written under a temporary name and kept only when t
 
 from __future__ import annotations
 
+import logging
 import time
 import traceback
 from collections.abc import Callable
 from contextlib import nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,8 @@ from ipops.core import audit
 from ipops.core.models import Job
 
 MAX_MESSAGES = 200
+_after_finish: ContextVar[list[Callable[[], None]] | None] = ContextVar("after_finish", default=None)
+logger = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 0.5
 
 
@@ -180,6 +184,17 @@ def start_job(
     return job
 
 
+def after_finish(callback: Callable[[], None]) -> None:
+    """Run `callback` once the running job's end is recorded (succeeded or failed): for maintenance the user
+    need not wait for, such as folding a large import's write-ahead log into the SQLite file. Outside a job
+    it runs at once. A failing callback is logged; it does not change the job's outcome."""
+    pending = _after_finish.get()
+    if pending is None:
+        callback()
+    else:
+        pending.append(callback)
+
+
 def execute_job(job_id: str) -> Job:
     """Run a queued job to its end (called by the worker). Never raises for a handler's failure."""
     job = Job.objects.get(pk=job_id)
@@ -190,6 +205,21 @@ def execute_job(job_id: str) -> Job:
     progress = Progress(job)
     kind = HANDLERS[job.kind]
     in_transaction = transaction.atomic() if kind.writes else nullcontext()
+    pending: list[Callable[[], None]] = []
+    token = _after_finish.set(pending)
+    try:
+        _run(job, kind, progress, in_transaction)
+    finally:
+        _after_finish.reset(token)
+        for callback in pending:
+            try:
+                callback()
+            except Exception:
+                logger.exception("after-finish step of job %s failed", job.pk)
+    return job
+
+
+def _run(job: Job, kind: JobKind, progress: Progress, in_transaction: Any) -> None:
     try:
         with translation.override(job.params.get("language") or settings.LANGUAGE_CODE), in_transaction:
             result = kind.handler(job, progress)
@@ -220,7 +250,6 @@ def execute_job(job_id: str) -> Job:
             after={"status": job.status, "done": job.done, "total": job.total, "error": job.error[:500]},
         )
     cache.delete(Progress.cache_key(job.pk))
-    return job
 
 
 def visible_jobs(user: Any) -> QuerySet[Job]:

@@ -14,6 +14,7 @@ from ipops.accounts.roles import OrgKind
 from ipops.core.jobs import (
     JobError,
     Progress,
+    after_finish,
     execute_job,
     job_handler,
     live_progress,
@@ -54,6 +55,20 @@ def report_progress(job: Job, progress: Progress) -> dict[str, Any]:
     SEEN["row_done"] = row.done  # what the database says mid-run
     SEEN["live"] = live_progress(row)  # what the page and the API show mid-run
     progress.advance(5)
+    return {"ok": True}
+
+
+@job_handler("test.after_finish", title="test: after finish")
+def with_after_finish(job: Job, progress: Progress) -> dict[str, Any]:
+    def look() -> None:  # what the job row says when the deferred step runs
+        SEEN["status_then"] = Job.objects.get(pk=job.pk).status
+
+    def broken() -> None:
+        raise RuntimeError("maintenance failed")
+
+    after_finish(look)
+    after_finish(broken)
+    SEEN["ran_inside"] = "status_then" in SEEN
     return {"ok": True}
 
 
@@ -171,3 +186,15 @@ def test_a_job_whose_worker_died_is_failed_but_a_live_one_is_not(region: dict) -
     assert dead.status == Job.Status.FAILED and "worker stopped" in dead.error
     assert alive.status == Job.Status.RUNNING
     assert AuditEntry.objects.filter(action="job.abandoned", object_id=str(dead.pk)).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_finish_runs_once_the_end_is_recorded_and_cannot_fail_the_job(region: dict) -> None:
+    SEEN.clear()
+    job = execute_job(str(start_job(actor=region["operator"], kind="test.after_finish").pk))
+    assert SEEN["ran_inside"] is False  # deferred, not run while the handler was running
+    assert SEEN["status_then"] == Job.Status.SUCCEEDED  # the end was recorded before it ran
+    assert job.status == Job.Status.SUCCEEDED  # the failing step was logged, not made the job's outcome
+    calls: list[str] = []
+    after_finish(lambda: calls.append("now"))  # outside a job: at once
+    assert calls == ["now"]

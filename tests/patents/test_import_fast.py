@@ -329,3 +329,25 @@ def test_xlsx_and_uspto_xml_through_a_worker(
         assert [outcome(run(region, CNIPA_XLSX)), outcome(run(region, bulk))] == in_process
     assert [r.import_stats["workers"] for r in caplog.records if hasattr(r, "import_stats")][-2:] == [1, 1]
     assert in_process[1]["result"]["format"] == "uspto-xml" and in_process[1]["result"]["created"] >= 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_connection_settings_last_only_as_long_as_the_import(region: dict) -> None:
+    """SQLite: no automatic checkpoint while the import writes, the usual one again once the job's end is
+    recorded. PostgreSQL: foreign keys checked as rows arrive during the import, deferred again after it."""
+    job = run(region, CNIPA_CSV)
+    assert job.status == Job.Status.SUCCEEDED and Patent.objects.count() == 199
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            assert cursor.fetchone()[0] == 1000
+        else:  # a dangling link is refused at commit (deferred), not at the INSERT (immediate)
+            with pytest.raises(Exception, match="foreign key"), transaction.atomic():
+                cursor.execute(
+                    "INSERT INTO patents_classification (patent_id, scheme, code, subclass, version, "
+                    "is_main, position) VALUES (gen_random_uuid(), 'ipc', 'A01B1/00', 'A01B', '', "
+                    "true, 0)"
+                )
+                inserted = True  # reached only when the check is deferred to the commit
+            assert inserted
+    assert Classification.objects.filter(code="A01B1/00").count() == 0

@@ -36,6 +36,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from ipops.core.jobs import after_finish
 from ipops.patents.importers.base import FileProblem, Parser, Problem, SourceRow
 from ipops.patents.importers.loader import Counts, Loader, Prepared, Shape
 from ipops.patents.importers.normalise import CleanRecord, RowNormaliser
@@ -269,20 +270,43 @@ class NormalisedStream:
         }
 
 
-def sqlite_import_cache() -> Callable[[], None]:
-    """A larger page cache for the import's SQLite connection (index pages of a growing table stay in
-    memory); returns what puts the previous size back. Nothing on PostgreSQL."""
+def import_connection_settings() -> Callable[[], None]:
+    """Settings of the job's connection while an import writes; returns what puts them back.
+
+    SQLite: a larger page cache (the index pages of a growing table stay in memory), and no automatic
+    checkpoint: the commit of a large import would otherwise copy the whole write-ahead log into the database
+    file before the job could report its end. The log is checkpointed once the job's end is recorded
+    (`after_finish`), while the platform goes on reading and writing.
+    PostgreSQL: foreign keys checked row by row as the rows arrive (the server does that while this process
+    prepares the next batch) instead of all at once at commit, when nothing else can proceed.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # until the transaction ends
+        return lambda: None
     if connection.vendor != "sqlite":
         return lambda: None
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA cache_size")
-        previous = int(cursor.fetchone()[0])
+        previous_cache = int(cursor.fetchone()[0])
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        previous_checkpoint = int(cursor.fetchone()[0])
         cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB:d}")
+        cursor.execute("PRAGMA wal_autocheckpoint = 0")
+
+    def checkpoint() -> None:
+        if connection.connection is None:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {previous_checkpoint:d}")
+            if not connection.in_atomic_block:  # outside a job the caller's commit checkpoints as usual
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def restore() -> None:
         if connection.connection is not None:
             with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA cache_size = {previous:d}")
+                cursor.execute(f"PRAGMA cache_size = {previous_cache:d}")
+        after_finish(checkpoint)
 
     return restore
 
@@ -332,7 +356,7 @@ def run_import(
     counts: Counts = loader.counts
     stream = NormalisedStream(parser.rows(), workers, loader.shape)
     rows = iter(stream)
-    restore_cache = sqlite_import_cache()
+    restore_settings = import_connection_settings()
     loading = 0.0
 
     def note(problems: list[Problem]) -> None:
@@ -364,7 +388,7 @@ def run_import(
         loading += time.perf_counter() - mark
     finally:
         rows.close()  # type: ignore[attr-defined]
-        restore_cache()
+        restore_settings()
         report.close()
     if counts.rows_read == 0:
         raise FileProblem(_("The file has a header but no data rows."))
