@@ -24,6 +24,7 @@ import math
 import os
 import random
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,7 +46,7 @@ from ipops.search.vectors import VectorIndex  # noqa: E402
 DATA = ROOT.parent / "shared" / "data"
 if not DATA.exists():
     DATA = Path("/work/shared/data")
-CACHE = Path(os.environ.get("IPOPS_BENCH_CACHE", "/tmp")) / "ipops-bench-vectors.sqlite3"
+CACHE = Path(os.environ.get("IPOPS_BENCH_CACHE", tempfile.gettempdir())) / "ipops-bench-vectors.sqlite3"
 
 
 def lxingy3() -> list[dict]:
@@ -64,23 +65,35 @@ def lxingy3() -> list[dict]:
 
 def agri() -> list[dict]:
     rows = []
-    with lzma.open(DATA / "cn_a01_agri_abstracts_littlewilliam" / "a01_patents_half_utf8.jsonl.xz", "rt") as f:
+    with lzma.open(
+        DATA / "cn_a01_agri_abstracts_littlewilliam" / "a01_patents_half_utf8.jsonl.xz", "rt"
+    ) as f:
         for line in f:
             r = json.loads(line)
             abstract = r["abstract"].replace("$#!", "").replace("$＃!", "").strip()
             rows.append(
-                {"id": r["application_number"], "title": r["title"], "abstract": abstract, "subs": [r["ipc_subclass"]]}
+                {
+                    "id": r["application_number"],
+                    "title": r["title"],
+                    "abstract": abstract,
+                    "subs": [r["ipc_subclass"]],
+                }
             )
     return rows
 
 
 def build(held: list[dict], cache: VectorCache, cfg: dict) -> tuple[KeywordIndex, VectorIndex]:
-    docs = [SearchDoc(id=r["id"], title=r["title"], abstract=r["abstract"], subclasses=r["subs"]) for r in held]
+    docs = [
+        SearchDoc(id=r["id"], title=r["title"], abstract=r["abstract"], subclasses=r["subs"]) for r in held
+    ]
     kw = KeywordIndex(None)
     kw.add(docs)
     matrix = cache.vectors([d.semantic_text for d in docs])
     vi = VectorIndex(
-        [d.id for d in docs], matrix, hnsw_threshold=int(cfg["hnsw_threshold"]), labels=["|".join(d.subclasses) for d in docs]
+        [d.id for d in docs],
+        matrix,
+        hnsw_threshold=int(cfg["hnsw_threshold"]),
+        labels=["|".join(d.subclasses) for d in docs],
     )
     return kw, vi
 
@@ -113,7 +126,11 @@ def run_lxingy3(cache: VectorCache, cfgs: list[dict]) -> list[dict[str, float]]:
             if ideal[0] <= 0:
                 continue
             found = hybrid.candidates(
-                keyword_index=kw, vectors=vi, query_text=q["title"], query_vector=qv, k=int(cfgs[0]["candidates"])
+                keyword_index=kw,
+                vectors=vi,
+                query_text=q["title"],
+                query_vector=qv,
+                k=int(cfgs[0]["candidates"]),
             )
             for ci, cfg in enumerate(cfgs):
                 for mode in MODES:
@@ -148,7 +165,9 @@ def run_agri(cache: VectorCache, cfgs: list[dict], seed: int = 20261125) -> list
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--protocol", choices=("lxingy3", "agri", "both"), default="both")
-    parser.add_argument("--grid", default="", help='JSON list of config overrides to compare, e.g. [{"feedback_weight": 0}]')
+    parser.add_argument(
+        "--grid", default="", help='JSON list of config overrides to compare, e.g. [{"feedback_weight": 0}]'
+    )
     args = parser.parse_args()
     base = config()
     cfgs = [base] + [base | o for o in (json.loads(args.grid) if args.grid else [])]

@@ -210,7 +210,9 @@ def create_need(request: HttpRequest, payload: NeedIn) -> Any:
             tags = _match(payload.description, 10)["subclasses"]
         except HttpError:
             tags = []
-    return 201, services.save_need(actor=user, title=payload.title, description=payload.description, subclasses=tags)
+    return 201, services.save_need(
+        actor=user, title=payload.title, description=payload.description, subclasses=tags
+    )
 
 
 @router.get("/search/needs/{need_id}", response=NeedOut, summary="One saved need")

@@ -14,5 +14,7 @@ class SearchConfig(AppConfig):
 
         register(NavItem("bigdata", _("Patent search"), "search:search", is_member_of_active, order=15))
         register(
-            NavItem("services", _("Find patents for my need"), "search:need_match", is_member_of_active, order=10)
+            NavItem(
+                "services", _("Find patents for my need"), "search:need_match", is_member_of_active, order=10
+            )
         )

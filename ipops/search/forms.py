@@ -17,10 +17,14 @@ class SearchForm(StyledFormMixin, forms.Form):
     q = forms.CharField(
         label=_("Search"),
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": _('e.g. 锂电池 隔膜, title:"solar cell", ipc:H01M NOT 电解液')}),
+        widget=forms.TextInput(
+            attrs={"placeholder": _('e.g. 锂电池 隔膜, title:"solar cell", ipc:H01M NOT 电解液')}
+        ),
     )
     patent_type = forms.ChoiceField(
-        label=_("Patent type"), required=False, choices=[("", _("All types")), *[(v, lbl) for v, lbl in PatentType.choices if v]]
+        label=_("Patent type"),
+        required=False,
+        choices=[("", _("All types")), *[(v, lbl) for v, lbl in PatentType.choices if v]],
     )
     ipc = forms.CharField(label=_("IPC subclass"), required=False, max_length=4)
     applicant = forms.CharField(label=_("Applicant"), required=False, max_length=300)

@@ -47,9 +47,7 @@ def _normalise(scores: dict[str, float]) -> dict[str, float]:
     return {k: (v - low) / span for k, v in scores.items()}
 
 
-def profile_of(
-    ranked: list[tuple[str, float]], vectors: VectorIndex, docs: int
-) -> dict[str, float]:
+def profile_of(ranked: list[tuple[str, float]], vectors: VectorIndex, docs: int) -> dict[str, float]:
     votes: dict[str, float] = defaultdict(float)
     total = 0.0
     for pid, weight in ranked[:docs]:
@@ -106,7 +104,12 @@ def candidates(
 
 
 def fuse(
-    found: Candidates, *, vectors: VectorIndex | None, config: dict[str, Any], mode: str = "hybrid", top: int = 10
+    found: Candidates,
+    *,
+    vectors: VectorIndex | None,
+    config: dict[str, Any],
+    mode: str = "hybrid",
+    top: int = 10,
 ) -> Ranked:
     """Rank candidates: keyword-only, semantic-only, or hybrid (fused scores + IPC feedback)."""
     if mode == "keyword":

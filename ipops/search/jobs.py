@@ -29,7 +29,9 @@ def refresh_search_index(job: Job, progress: Progress) -> dict[str, Any]:
     except engine.IndexBusyError as exc:
         raise JobError(_("Another rebuild of the search index is running.")) from exc
     progress.message(
-        _("%(mode)s: %(indexed)d patents indexed, %(deleted)d removed, %(embedded)d texts embedded, %(seconds).1f s.")
+        _(
+            "%(mode)s: %(indexed)d patents indexed, %(deleted)d removed, %(embedded)d texts embedded, %(seconds).1f s."
+        )
         % result.as_dict()
     )
     return result.as_dict()

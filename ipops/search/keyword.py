@@ -13,7 +13,7 @@ import tantivy
 
 from ipops.search import text
 from ipops.search.documents import SearchDoc
-from ipops.search.querylang import SENTENCE_WORDS, Bool, Node, Not, Term
+from ipops.search.querylang import SENTENCE_WORDS, Node, Not, Term
 
 TEXT_FIELDS = ("title", "body", "applicant")
 FACETS = {  # facet name -> fast field
@@ -79,9 +79,11 @@ class Filters:
     year_to: int | None = None
 
     def active(self) -> bool:
-        return any(
-            (self.patent_type, self.legal_status, self.region, self.ipc, self.applicant, self.owner_kind)
-        ) or self.year_from is not None or self.year_to is not None
+        return (
+            any((self.patent_type, self.legal_status, self.region, self.ipc, self.applicant, self.owner_kind))
+            or self.year_from is not None
+            or self.year_to is not None
+        )
 
 
 @dataclass
@@ -158,9 +160,8 @@ class KeywordIndex:
             if len(code) <= 4:
                 return self._tq("sub", code)
             return q.regex_query(self.schema, "code", _regex_prefix(code) + ".*")
-        fields = TEXT_FIELDS if term.field is None else (term.field,)
-        if term.field is None:
-            fields = ("title", "body")  # applicant names only through applicant:
+        # without a prefix: titles and abstracts/claims (applicant names only through applicant:)
+        fields: tuple[str, ...] = ("title", "body") if term.field is None else (term.field,)
         words = text.words(term.value)
         grams = text.grams(term.value)
         parts: list[tuple[tantivy.Occur, tantivy.Query]] = []
@@ -169,7 +170,7 @@ class KeywordIndex:
                 boost = FIELD_BOOST[name]
                 alts = []
                 if len(grams) > 1:
-                    alts.append(q.phrase_query(self.schema, f"{name}_g", grams))
+                    alts.append(q.phrase_query(self.schema, f"{name}_g", list[str | tuple[int, str]](grams)))
                 elif grams:
                     alts.append(self._tq(f"{name}_g", grams[0]))
                 if not term.phrase and len(words) == 1:
@@ -187,7 +188,9 @@ class KeywordIndex:
         if isinstance(node, Term):
             return self._unit(node) or q.empty_query()
         if isinstance(node, Not):
-            return q.boolean_query([(tantivy.Occur.Must, q.all_query()), (tantivy.Occur.MustNot, self.to_query(node.child))])
+            return q.boolean_query(
+                [(tantivy.Occur.Must, q.all_query()), (tantivy.Occur.MustNot, self.to_query(node.child))]
+            )
         parts: list[tuple[tantivy.Occur, tantivy.Query]] = []
         positives = 0
         for child in node.children:
@@ -195,7 +198,9 @@ class KeywordIndex:
                 parts.append((tantivy.Occur.MustNot, self.to_query(child.child)))
             else:
                 positives += 1
-                parts.append((tantivy.Occur.Must if node.op == "and" else tantivy.Occur.Should, self.to_query(child)))
+                parts.append(
+                    (tantivy.Occur.Must if node.op == "and" else tantivy.Occur.Should, self.to_query(child))
+                )
         if not positives:
             parts.append((tantivy.Occur.Must, q.all_query()))
         return q.boolean_query(parts)
@@ -211,7 +216,9 @@ class KeywordIndex:
             for w in words:
                 parts.append((tantivy.Occur.Should, q.boost_query(self._tq(f"{name}_w", w), boost)))
             for g in grams:
-                parts.append((tantivy.Occur.Should, q.boost_query(self._tq(f"{name}_g", g), boost * GRAM_WEIGHT)))
+                parts.append(
+                    (tantivy.Occur.Should, q.boost_query(self._tq(f"{name}_g", g), boost * GRAM_WEIGHT))
+                )
         return q.boolean_query(parts) if parts else None
 
     def _filtered(self, query: tantivy.Query, filters: Filters | None) -> tantivy.Query:
@@ -254,7 +261,7 @@ class KeywordIndex:
         else:
             result = searcher.search(full, limit=limit, offset=offset)
         hits = [(searcher.doc(addr)["id"][0], float(key)) for key, addr in result.hits]
-        out = Hits(total=int(result.count or 0), hits=hits)
+        out = Hits(total=int(getattr(result, "count", 0) or 0), hits=hits)
         if facets and out.total:
             spec = {name: {"terms": {"field": fast, "size": facet_size}} for name, fast in FACETS.items()}
             raw = searcher.aggregate(full, spec)

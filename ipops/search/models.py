@@ -11,7 +11,10 @@ from ipops.core.models import BaseModel
 
 class Need(BaseModel):
     organisation = models.ForeignKey(
-        "accounts.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="needs"
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="needs",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"

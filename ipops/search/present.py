@@ -24,7 +24,9 @@ def patents_in_order(ids: Sequence[str]) -> list[Patent]:
     links = PatentApplicant.objects.select_related("applicant").order_by("position")
     found = {
         str(p.pk): p
-        for p in Patent.objects.filter(pk__in=list(ids)).prefetch_related(Prefetch("applicant_links", queryset=links))
+        for p in Patent.objects.filter(pk__in=list(ids)).prefetch_related(
+            Prefetch("applicant_links", queryset=links)
+        )
     }
     return [found[i] for i in ids if i in found]
 
@@ -47,7 +49,8 @@ def highlight(value: str, terms: Sequence[str]) -> SafeString:
     pattern = _pattern(terms)
     if pattern is None or not value:
         return mark_safe(escape(value))  # noqa: S308 (escaped)
-    out, last = [], 0
+    out: list[str] = []
+    last = 0
     for m in pattern.finditer(value):
         out.append(escape(value[last : m.start()]))
         out.append(f"<mark>{escape(m.group(0))}</mark>")
@@ -153,7 +156,7 @@ def match_rows(need: str, matches: Sequence[Match], language: str) -> list[Match
             from ipops.reference.services import ipc_titles
 
             titles = ipc_titles(codes, language)
-        except Exception:  # noqa: BLE001 (reference data absent: show codes only)
+        except Exception:
             titles = {}
     rows = []
     for m in matches:

@@ -58,7 +58,7 @@ class Parsed:
 _LEX = re.compile(r'\s+|\(|\)|"[^"]*"?|[^\s()"]+')
 
 
-def _tokens(query: str, notes: list[str]) -> list[str]:
+def _lex(query: str, notes: list[str]) -> list[str]:
     if query.count('"') % 2:
         notes.append(_("A quotation mark was not closed; the phrase runs to the end of the query."))
     return [t for t in _LEX.findall(query) if t.strip()]
@@ -75,9 +75,9 @@ class _Parser:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
     def take(self) -> str:
-        token = self.tokens[self.pos]
+        part = self.tokens[self.pos]
         self.pos += 1
-        return token
+        return part
 
     def parse(self) -> Node | None:
         node = self.or_expr()
@@ -98,23 +98,23 @@ class _Parser:
     def and_expr(self) -> Node | None:
         node = self.unary()
         while True:
-            token = self.peek()
-            if token is None or token in ("OR", "|", "或") or token == ")":
+            part = self.peek()
+            if part is None or part in ("OR", "|", "或") or part == ")":
                 return node
-            if token in ("AND", "&", "与"):
+            if part in ("AND", "&", "与"):
                 self.take()
                 continue
             node = _combine("and", node, self.unary())
 
     def unary(self) -> Node | None:
-        token = self.peek()
-        if token is None:
+        part = self.peek()
+        if part is None:
             return None
-        if token in ("NOT", "非"):
+        if part in ("NOT", "非"):
             self.take()
             child = self.unary()
             return Not(child) if child is not None else None
-        if token == "(":
+        if part == "(":
             self.take()
             self.depth += 1
             node = self.or_expr()
@@ -124,22 +124,22 @@ class _Parser:
                 self.notes.append(_("A parenthesis was not closed; it is closed at the end of the query."))
             self.depth -= 1
             return node
-        if token == ")":
+        if part == ")":
             if self.depth:
                 return None
             self.take()
             self.notes.append(_("A closing parenthesis had no opening one and was ignored."))
             return self.unary()
         self.take()
-        if token.startswith("-") and len(token) > 1:
-            child = self.atom(token[1:])
+        if part.startswith("-") and len(part) > 1:
+            child = self.atom(part[1:])
             return Not(child) if child is not None else None
-        return self.atom(token)
+        return self.atom(part)
 
-    def atom(self, token: str) -> Node | None:
-        name, sep, rest = token.partition(":")
+    def atom(self, part: str) -> Node | None:
+        name, sep, rest = part.partition(":")
         if not sep:
-            name, sep, rest = token.partition("：")
+            name, sep, rest = part.partition("：")
         if sep and name and not name.startswith('"'):
             key = ALIASES.get(name, name.lower())
             if key in FIELDS:
@@ -148,16 +148,18 @@ class _Parser:
                 return _term(rest, FIELDS[key]) if rest else None
             if not re.fullmatch(r"https?", name.lower()):
                 self.notes.append(
-                    _("“%(prefix)s:” is not a field we know (title, abstract, applicant, ipc); it was ignored.")
+                    _(
+                        "“%(prefix)s:” is not a field we know (title, abstract, applicant, ipc); it was ignored."
+                    )
                     % {"prefix": name}
                 )
                 return _term(rest, None)
-        return _term(token, None)
+        return _term(part, None)
 
 
-def _term(token: str, field_name: str | None) -> Term | None:
-    phrase = token.startswith('"')
-    value = token.strip('"').strip()
+def _term(part: str, field_name: str | None) -> Term | None:
+    phrase = part.startswith('"')
+    value = part.strip('"').strip()
     return Term(value, field_name, phrase) if value else None
 
 
@@ -172,13 +174,17 @@ def _combine(op: str, left: Node | None, right: Node | None) -> Node | None:
 
 
 def _meaningful(node: Node | None) -> Node | None:
-    """Drop parts that hold no searchable token (stop words, punctuation)."""
+    """Drop parts that hold no searchable part (stop words, punctuation)."""
     if node is None:
         return None
     if isinstance(node, Term):
         if node.field == "ipc":
             return node if re.search(r"[A-Za-z0-9]", node.value) else None
-        return node if (text.words(node.value) or [g for g in text.grams(node.value) if g not in text.STOP_WORDS]) else None
+        return (
+            node
+            if (text.words(node.value) or [g for g in text.grams(node.value) if g not in text.STOP_WORDS])
+            else None
+        )
     if isinstance(node, Not):
         child = _meaningful(node.child)
         return Not(child) if child is not None else None
@@ -203,13 +209,14 @@ def parse(query: str) -> Parsed:
     notes: list[str] = []
     query = (query or "").strip()
     if not query:
-        return Parsed(None, [_("Type some words to search for, e.g. 锂电池 隔膜 or title:\"solar cell\".")])
+        return Parsed(None, [_('Type some words to search for, e.g. 锂电池 隔膜 or title:"solar cell".')])
     if len(query) > MAX_QUERY_CHARS:
         notes.append(
-            _("The query was longer than %(limit)d characters; only the start was used.") % {"limit": MAX_QUERY_CHARS}
+            _("The query was longer than %(limit)d characters; only the start was used.")
+            % {"limit": MAX_QUERY_CHARS}
         )
         query = query[:MAX_QUERY_CHARS]
-    node = _meaningful(_Parser(_tokens(query, notes), notes).parse())
+    node = _meaningful(_Parser(_lex(query, notes), notes).parse())
     if node is None:
         notes.append(
             _("The query holds only common words or punctuation; add a word that names the technology.")

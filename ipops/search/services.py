@@ -90,7 +90,11 @@ def update_need(*, actor: Any, need: Need, title: str, description: str) -> Need
         need.title, need.description = title, description
         need.save(update_fields=["title", "description", "updated_at"])
         audit.record_update(
-            action="search.need_update", actor=actor, target=need, before=before, organisation=need.organisation
+            action="search.need_update",
+            actor=actor,
+            target=need,
+            before=before,
+            organisation=need.organisation,
         )
     return need
 
@@ -120,4 +124,6 @@ def after_corpus_refresh(job: Job) -> None:
     """Called at the end of the corpus refresh job (which the patent import triggers): refresh the
     search index too, as a job of the same user."""
     if not Job.objects.filter(kind=REFRESH_JOB, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).exists():
-        start_job(actor=job.created_by, kind=REFRESH_JOB, params={"full": False}, organisation=job.organisation)
+        start_job(
+            actor=job.created_by, kind=REFRESH_JOB, params={"full": False}, organisation=job.organisation
+        )

@@ -14,7 +14,9 @@ DEFAULTS = Path(__file__).resolve().parent / "config" / "ranking.json"
 
 @lru_cache(maxsize=8)
 def _load(path: str | None) -> dict[str, Any]:
-    values: dict[str, Any] = {k: v for k, v in json.loads(DEFAULTS.read_text()).items() if not k.startswith("_")}
+    values: dict[str, Any] = {
+        k: v for k, v in json.loads(DEFAULTS.read_text()).items() if not k.startswith("_")
+    }
     if path:
         values.update({k: v for k, v in json.loads(Path(path).read_text()).items() if not k.startswith("_")})
     return values

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import rjieba
 
@@ -18,14 +19,14 @@ _CJK_RUN = re.compile(f"[{CJK}]+")
 _TOKEN = re.compile(f"[{CJK}]+|[A-Za-z0-9][A-Za-z0-9.+\\-]*[A-Za-z0-9]|[A-Za-z0-9]")
 _IS_CJK = re.compile(f"[{CJK}]")
 
-# Words that say nothing about a technology: dropped from queries and from the words field.
+# Words that say nothing about a technology (config/stopwords.txt): dropped from queries and the words field.
 STOP_WORDS = frozenset(
-    """
-    的 了 和 与 及 或 在 是 为 对 以 由 其 中 上 下 等 并 一种 一个 一 种 个 之 于 用 将 把 被 有 该 所述 及其
-    这 那 我们 我 你 需要 希望 寻找 想 要 能 可以 如何 什么 可 也 而 就 都 又 从 到 通过 进行 基于 用于
-    a an the of and or not for to in on at by with from into is are be as that this these those it its
-    method device system apparatus use using used based which we our need looking find want how can
-    """.split()
+    word
+    for line in (Path(__file__).resolve().parent / "config" / "stopwords.txt")
+    .read_text(encoding="utf-8")
+    .splitlines()
+    if not line.startswith("#")
+    for word in line.split()
 )
 
 

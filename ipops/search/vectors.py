@@ -53,7 +53,9 @@ class VectorIndex:
         graph.set_ef(self.ef)
         return graph
 
-    def search(self, vector: np.ndarray, k: int = 10, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+    def search(
+        self, vector: np.ndarray, k: int = 10, allowed: set[str] | None = None
+    ) -> list[tuple[str, float]]:
         """The k nearest patents by cosine (vectors are normalised), best first."""
         if not self.ids:
             return []
@@ -120,7 +122,9 @@ class VectorIndex:
         os.replace(tmp_ids, folder / IDS)
 
     @classmethod
-    def load(cls, folder: Path, *, hnsw_threshold: int = 100_000, ef: int = 64, dim: int = 512) -> VectorIndex:
+    def load(
+        cls, folder: Path, *, hnsw_threshold: int = 100_000, ef: int = 64, dim: int = 512
+    ) -> VectorIndex:
         if not (folder / IDS).exists():
             return cls([], np.zeros((0, dim), np.float32), hnsw_threshold=hnsw_threshold, ef=ef)
         stored = json.loads((folder / IDS).read_text())

@@ -26,7 +26,6 @@ from ipops.patents.views import applicant_names, member_required
 from ipops.search import engine, present, services
 from ipops.search.forms import NeedForm, SearchForm
 from ipops.search.keyword import Filters
-from ipops.search.models import Need
 
 EXPORT_LIMIT = 5000
 MATCH_TOP = 30
@@ -38,13 +37,21 @@ FACET_LABELS = {
     "year": _("Year"),
     "status": _("Legal status"),
 }
-FACET_PARAM = {"type": "patent_type", "ipc": "ipc", "applicant": "applicant", "region": "region", "status": "legal_status"}
+FACET_PARAM = {
+    "type": "patent_type",
+    "ipc": "ipc",
+    "applicant": "applicant",
+    "region": "region",
+    "status": "legal_status",
+}
 
 
 class LazyHits(Sequence[Any]):
     """A result list the paginator can slice: each slice is one index query (offset + limit)."""
 
-    def __init__(self, query: str, filters: Filters, sort: str, total: int, first: engine.SearchResult) -> None:
+    def __init__(
+        self, query: str, filters: Filters, sort: str, total: int, first: engine.SearchResult
+    ) -> None:
         self.query, self.filters, self.sort, self.total, self.first = query, filters, sort, total, first
 
     def __len__(self) -> int:
@@ -58,7 +65,12 @@ class LazyHits(Sequence[Any]):
             hits = self.first.hits[:stop]
         else:
             hits = engine.keyword_search(
-                self.query, filters=self.filters, sort=self.sort, limit=stop - start, offset=start, facets=False
+                self.query,
+                filters=self.filters,
+                sort=self.sort,
+                limit=stop - start,
+                offset=start,
+                facets=False,
             ).hits
         return present.patents_in_order([pid for pid, _s in hits])
 
@@ -99,7 +111,7 @@ def search(request: AuthedRequest) -> HttpResponseBase:
     context: dict[str, Any] = {"form": form, "query": query_without_page(request)}
     if not form.is_valid() or not form.cleaned_data["q"].strip():
         if form.is_valid() and "q" in request.GET:
-            context["notes"] = [_("Type some words to search for, e.g. 锂电池 隔膜 or title:\"solar cell\".")]
+            context["notes"] = [_('Type some words to search for, e.g. 锂电池 隔膜 or title:"solar cell".')]
         return render(request, "search/search.html", context)
     q, filters, sort = form.cleaned_data["q"], form.filters(), form.cleaned_data.get("sort") or "relevance"
     size = _page_size(request)
@@ -217,9 +229,23 @@ def need_list(request: AuthedRequest) -> HttpResponseBase:
             filters={},
             filename="needs.xlsx",
             sheet_title=_("Technology needs"),
-            headers=[_("Title"), _("Description"), _("Organisation"), _("Posted by"), _("Posted"), _("IPC subclasses")],
+            headers=[
+                _("Title"),
+                _("Description"),
+                _("Organisation"),
+                _("Posted by"),
+                _("Posted"),
+                _("IPC subclasses"),
+            ],
             rows=(
-                [n.title, n.description, str(n.organisation), str(n.created_by), n.created_at.date(), " ".join(n.subclasses)]
+                [
+                    n.title,
+                    n.description,
+                    str(n.organisation),
+                    str(n.created_by),
+                    n.created_at.date(),
+                    " ".join(n.subclasses),
+                ]
                 for n in needs.iterator()
             ),
             tmp_dir=settings.DATA_DIR / "tmp",
@@ -228,7 +254,11 @@ def need_list(request: AuthedRequest) -> HttpResponseBase:
     return render(
         request,
         "search/need_list.html",
-        {"page": page, "query": query_without_page(request), "can_save": services.can_post_needs(request.user)},
+        {
+            "page": page,
+            "query": query_without_page(request),
+            "can_save": services.can_post_needs(request.user),
+        },
     )
 
 
@@ -236,7 +266,11 @@ def need_list(request: AuthedRequest) -> HttpResponseBase:
 @member_required
 def need_detail(request: AuthedRequest, pk: Any) -> HttpResponseBase:
     need = get_object_or_404(services.needs_visible_to(request.user), pk=pk)
-    context: dict[str, Any] = {"need": need, "can_delete": services.can_post_needs(request.user) and need.organisation_id == request.user.organisation_id}
+    context: dict[str, Any] = {
+        "need": need,
+        "can_delete": services.can_post_needs(request.user)
+        and need.organisation_id == request.user.organisation_id,
+    }
     try:
         rows, _tags = _matches(need.description)
         context["groups"] = present.grouped(rows)

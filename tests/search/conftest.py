@@ -87,7 +87,9 @@ def corpus(search_dir: Path, db: None) -> list[Patent]:
             dataset=dataset,
             content_hash=str(i),
         )
-        PatentApplicant.objects.create(patent=p, applicant=owners[i % 4], position=0, raw_name=owners[i % 4].name)
+        PatentApplicant.objects.create(
+            patent=p, applicant=owners[i % 4], position=0, raw_name=owners[i % 4].name
+        )
         for pos, sub in enumerate(r["subs"]):
             Classification.objects.create(patent=p, code=sub, subclass=sub, is_main=pos == 0, position=pos)
         patents.append(p)

@@ -50,9 +50,7 @@ def test_boolean_operators_and_phrases(built: list[Patent]) -> None:
 
 
 def test_field_prefixes(built: list[Patent]) -> None:
-    h01m = set(
-        Classification.objects.filter(subclass="H01M").values_list("patent__pub_number", flat=True)
-    )
+    h01m = set(Classification.objects.filter(subclass="H01M").values_list("patent__pub_number", flat=True))
     assert h01m and numbers(engine.keyword_search("ipc:H01M", limit=100)) == h01m
     assert numbers(engine.keyword_search("ipc:h01m", limit=100)) == h01m
     university = db_numbers(applicant_links__applicant__name="北京朝阳理工大学")
@@ -77,7 +75,10 @@ def test_filters_and_facet_counts_agree_with_the_database(built: list[Patent]) -
     )
     expected = set(
         matched.filter(
-            patent_type="invention", legal_status="granted", app_date__year__gte=2016, app_date__year__lte=2019
+            patent_type="invention",
+            legal_status="granted",
+            app_date__year__gte=2016,
+            app_date__year__lte=2019,
         ).values_list("pub_number", flat=True)
     )
     assert numbers(filtered) == expected

@@ -33,7 +33,9 @@ class Command(BaseCommand):
         try:
             engine.stores()
         except engine.IndexMissingError as exc:
-            raise CommandError("The search index has not been built yet: run `manage.py rebuild_index`.") from exc
+            raise CommandError(
+                "The search index has not been built yet: run `manage.py rebuild_index`."
+            ) from exc
         if options["input"]:
             self.batch(Path(options["input"]), top)
             return
@@ -58,7 +60,9 @@ class Command(BaseCommand):
                 results: list[dict[str, Any]] = []
                 if text:
                     ranked = engine.match(text, top=top)
-                    numbers = {str(p.pk): p.number for p in present.patents_in_order([m.id for m in ranked.matches])}
+                    numbers = {
+                        str(p.pk): p.number for p in present.patents_in_order([m.id for m in ranked.matches])
+                    }
                     results = [
                         {"publication_number": numbers[m.id], "score": round(m.score, 4)}
                         for m in ranked.matches

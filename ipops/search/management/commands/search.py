@@ -24,7 +24,9 @@ class Command(BaseCommand):
         try:
             result = engine.keyword_search(options["query"], limit=options["top"])
         except engine.IndexMissingError as exc:
-            raise CommandError("The search index has not been built yet: run `manage.py rebuild_index`.") from exc
+            raise CommandError(
+                "The search index has not been built yet: run `manage.py rebuild_index`."
+            ) from exc
         scores = dict(result.hits)
         patents = present.patents_in_order([pid for pid, _s in result.hits])
         if options["json"]:
@@ -35,7 +37,11 @@ class Command(BaseCommand):
                         "notes": result.notes,
                         "total": result.total,
                         "results": [
-                            {"publication_number": p.number, "title": p.title, "score": round(scores[str(p.pk)], 4)}
+                            {
+                                "publication_number": p.number,
+                                "title": p.title,
+                                "score": round(scores[str(p.pk)], 4),
+                            }
                             for p in patents
                         ],
                         "facets": {k: dict(v) for k, v in result.facets.items()},
