@@ -230,3 +230,67 @@ def get_innovation(request: HttpRequest, organisation_id: UUID) -> Any:
         return innovation_score(organisation)
     except SnapshotMissingError as exc:
         raise DjangoValidationError(str(exc)) from exc
+
+
+class AwardIn(Schema):
+    pub_number: str
+    kind: str
+    year: int
+    note: str = ""
+
+
+class AwardOut(Schema):
+    id: UUID
+    patent_id: UUID
+    kind: str
+    year: int
+    note: str
+
+
+@router.post(
+    "/valuation/awards",
+    response={201: AwardOut},
+    summary="Enter a patent's national S&T award or China Patent Award (operators)",
+)
+def create_award(request: HttpRequest, body: AwardIn) -> Any:
+    user = caller(request)
+    services.require_role(user, "operator", what="enter patent awards")
+    number = body.pub_number.replace(" ", "").upper()
+    patent = Patent.objects.filter(Q(pub_number=number) | Q(app_number=number)).first()
+    if patent is None:
+        raise Http404
+    try:
+        award = services.record_award(
+            actor=user, patent=patent, kind=body.kind, year=body.year, note=body.note
+        )
+    except ValuationInputError as exc:
+        raise _invalid(exc) from exc
+    return 201, award
+
+
+class ProfileIn(Schema):
+    industry: str = ""
+    year: int | None = None
+    employees: int | None = None
+    rd_staff: int | None = None
+    revenue: Decimal | None = None
+    rd_spending: Decimal | None = None
+    ip_management_certified: bool = False
+    high_tech_enterprise: bool = False
+
+
+@router.put(
+    "/valuation/organisations/{organisation_id}/profile",
+    response=ProfileIn,
+    summary="Set an organisation's innovation profile",
+)
+def put_profile(request: HttpRequest, organisation_id: UUID, body: ProfileIn) -> Any:
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    if organisation is None:
+        raise Http404
+    try:
+        return services.save_innovation_profile(
+            actor=caller(request), organisation=organisation, values=body.dict()
+        )
+    except ValuationInputError as exc:
+        raise _invalid(exc) from exc

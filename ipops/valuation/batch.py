@@ -9,6 +9,7 @@ per-patent path over one row, used by the tests (same results) and the benchmark
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -65,8 +66,11 @@ def score_table(
     scenario: str | None = None,
     as_of: date | None = None,
     stages: Mapping[str, str] | None = None,
+    patent_ids: list[str] | None = None,
 ) -> pa.Table:
-    """patent_id, pub_number, score, grade, legal/technical/economic dimension scores, coverage."""
+    """patent_id, pub_number, score, grade, legal/technical/economic dimension scores, coverage; of every
+    patent, or of `patent_ids` only. `stages` (main subclass → life-cycle stage) defaults to the fits over
+    the snapshot, cached per snapshot generation."""
     from ipops.corpus.query import connect
 
     own = con is None
@@ -78,8 +82,8 @@ def score_table(
         chosen = catalogue.scenario(scenario)
         indicators = catalogue.indicators()
         if stages is None:
-            stages = life_cycle_stages(db, as_of, computed)
-        return _score(db, chosen, indicators, rules, computed, stages, as_of)
+            stages = cached_stages(db, as_of, computed, own_snapshot=own)
+        return _score(db, chosen, indicators, rules, computed, stages, as_of, patent_ids)
     finally:
         if own:
             db.close()
@@ -93,6 +97,7 @@ def _score(
     computed: Mapping[str, Any],
     stages: Mapping[str, str],
     as_of: date,
+    patent_ids: list[str] | None = None,
 ) -> pa.Table:
     validity = _case("p.legal_status", computed["validity"])
     terms = computed["term_years"]
@@ -154,10 +159,13 @@ def _score(
             SELECT patent_id, count(DISTINCT left(replace(upper(code), ' ', ''), 4)) AS subclasses,
                    count(DISTINCT left(replace(upper(code), ' ', ''), 3)) AS classes,
                    count(DISTINCT left(code, 1)) AS sections
-            FROM classifications WHERE scheme = 'ipc' AND length(replace(code, ' ', '')) >= 4 GROUP BY patent_id
+            FROM classifications WHERE scheme = 'ipc' AND length(replace(code, ' ', '')) >= 4
+            {"AND patent_id IN (SELECT patent_id FROM _only)" if patent_ids is not None else ""}
+            GROUP BY patent_id
         ), i AS (
             SELECT p.id, p.pub_number, {select}
             FROM patents p LEFT JOIN b ON b.patent_id = p.id LEFT JOIN _stages s ON s.subclass = p.main_subclass
+            {"WHERE p.id IN (SELECT patent_id FROM _only)" if patent_ids is not None else ""}
         ), t AS (
             SELECT id, pub_number, CASE WHEN ({den}) > 0 THEN round(({num}) / ({den}), 2) END AS score,
                    {", ".join(f"{expr} AS {name}" for name, expr in dims.items())},
@@ -171,10 +179,33 @@ def _score(
     cursor = db.cursor()
     try:
         cursor.register("_stages", stage_table)
+        if patent_ids is not None:
+            cursor.register("_only", pa.table({"patent_id": pa.array(patent_ids, pa.string())}))
         table = cursor.sql(sql).to_arrow_table()
     finally:
         cursor.close()
     return table.cast(SCHEMA)
+
+
+def cached_stages(
+    con: duckdb.DuckDBPyConnection, as_of: date, rules: Mapping[str, Any], *, own_snapshot: bool
+) -> dict[str, str]:
+    """Life-cycle stages of the snapshot's subclasses; for the platform's own snapshot, cached per snapshot
+    generation and day (the fits take a while on a large corpus and only change with the data)."""
+    if not own_snapshot:
+        return life_cycle_stages(con, as_of, rules)
+    from django.core.cache import cache
+
+    from ipops.corpus.query import snapshot_info
+
+    info = snapshot_info() or {}
+    stamp = f"{info.get('generation')}|{info.get('refreshed_at')}|{as_of.isoformat()}"
+    key = "valuation-stages-" + hashlib.sha256(stamp.encode()).hexdigest()[:32]
+    found = cache.get(key)
+    if found is None:
+        found = life_cycle_stages(con, as_of, rules)
+        cache.set(key, found, 24 * 3600)
+    return dict(found)
 
 
 def score_row(

@@ -113,3 +113,35 @@ class ValuationForm(StyledFormMixin, forms.Form):
                 }
             ]
         return inputs
+
+
+class InnovationProfileForm(StyledFormMixin, forms.Form):
+    industry = forms.CharField(
+        label=_("Industry"),
+        max_length=100,
+        required=False,
+        help_text=_("Peers are the organisations with the same industry."),
+    )
+    year = forms.IntegerField(label=_("Year of the figures"), required=False, min_value=1990, max_value=2100)
+    employees = forms.IntegerField(label=_("Employees"), required=False, min_value=0)
+    rd_staff = forms.IntegerField(label=_("R&D staff"), required=False, min_value=0)
+    revenue = forms.DecimalField(
+        label=_("Revenue (yuan)"), required=False, min_value=0, max_digits=16, decimal_places=2
+    )
+    rd_spending = forms.DecimalField(
+        label=_("R&D spending (yuan)"), required=False, min_value=0, max_digits=16, decimal_places=2
+    )
+    ip_management_certified = forms.BooleanField(
+        label=_("GB/T 29490 IP management certified"), required=False
+    )
+    high_tech_enterprise = forms.BooleanField(label=_("High-tech enterprise"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            data.get("rd_staff") is not None
+            and data.get("employees") is not None
+            and data["rd_staff"] > data["employees"]
+        ):
+            self.add_error("rd_staff", _("R&D staff cannot exceed the employees."))
+        return data

@@ -132,20 +132,29 @@ def high_value_table(
     config: Mapping[str, Any] | None = None,
     as_of: date | None = None,
     awarded: Iterable[str] | None = None,
+    patent_ids: list[str] | None = None,
 ) -> pa.Table:
     """One row per patent of the snapshot: patent_id, pub_number, met, undeterminable, is_high_value
-    (null = unknown) and valid (null = unknown). `awarded` defaults to the awards entered on the platform."""
+    (null = unknown) and valid (null = unknown). `awarded` defaults to the awards entered on the platform;
+    `patent_ids` limits the rows to those patents."""
     cfg = load_config(config)
     as_of = as_of or date.today()
     db, own = _connection(con)
     try:
-        return _compute(db, cfg, as_of, list(awarded) if awarded is not None else awarded_patent_ids())
+        awards = list(awarded) if awarded is not None else awarded_patent_ids()
+        return _compute(db, cfg, as_of, awards, patent_ids)
     finally:
         if own:
             db.close()
 
 
-def _compute(db: duckdb.DuckDBPyConnection, cfg: dict[str, Any], as_of: date, awarded: list[str]) -> pa.Table:
+def _compute(
+    db: duckdb.DuckDBPyConnection,
+    cfg: dict[str, Any],
+    as_of: date,
+    awarded: list[str],
+    patent_ids: list[str] | None,
+) -> pa.Table:
     codes = [
         row[0]
         for row in db.execute(
@@ -157,6 +166,8 @@ def _compute(db: duckdb.DuckDBPyConnection, cfg: dict[str, Any], as_of: date, aw
     industry = industry_codes(codes, str(cfg["industry_scheme"]))
     cursor = db.cursor()  # its own result and registrations, so they go whatever happens
     cursor.register("_hv_industry", pa.table({"code": pa.array(sorted(industry or ()), pa.string())}))
+    if patent_ids is not None:
+        cursor.register("_hv_only", pa.table({"patent_id": pa.array(patent_ids, pa.string())}))
     cursor.register("_hv_awarded", pa.table({"patent_id": pa.array(sorted(set(awarded)), pa.string())}))
 
     params: list[Any] = []
@@ -194,7 +205,7 @@ def _compute(db: duckdb.DuckDBPyConnection, cfg: dict[str, Any], as_of: date, aw
     sql = f"""
         WITH f AS (
             SELECT p.id, p.pub_number, ({eligible}) AS eligible, ({valid}) AS valid, {select_flags}
-            FROM patents p
+            FROM patents p {"WHERE p.id IN (SELECT patent_id FROM _hv_only)" if patent_ids is not None else ""}
         ), l AS (
             SELECT id, pub_number, eligible, valid,
                    CASE WHEN eligible AND valid IS NOT FALSE

@@ -79,7 +79,7 @@ def growth_score(first: int, last: int, years: int, slope: float) -> float | Non
 
 
 def _ip_aggregates(
-    con: duckdb.DuckDBPyConnection, as_of: date, cfg: Mapping[str, Any]
+    con: duckdb.DuckDBPyConnection, as_of: date, cfg: Mapping[str, Any], *, own_snapshot: bool = True
 ) -> dict[str, dict[str, Any]]:
     """Per organisation: patents, granted inventions, yearly applications, high-value count, mean score."""
     from ipops.valuation.batch import score_table
@@ -91,8 +91,20 @@ def _ip_aggregates(
     owners = pa.table(
         {"applicant_id": pa.array([str(a) for a, _o in links]), "org": pa.array([str(o) for _a, o in links])}
     )
-    scores = score_table(con, scenario=cfg.get("scenario"), as_of=as_of)
-    high = high_value_table(con, as_of=as_of)
+    from ipops.valuation.batch import cached_stages
+    from ipops.valuation.catalogue import scoring_rules
+
+    cursor = con.cursor()
+    try:
+        cursor.register("_owners", owners)
+        ids = [r[0] for r in cursor.sql(
+            "SELECT DISTINCT a.patent_id FROM applicants a JOIN _owners o ON o.applicant_id = a.applicant_id"
+        ).fetchall()]  # fmt: skip
+    finally:
+        cursor.close()
+    stages = cached_stages(con, as_of, scoring_rules()["computed"], own_snapshot=own_snapshot)
+    scores = score_table(con, scenario=cfg.get("scenario"), as_of=as_of, stages=stages, patent_ids=ids)
+    high = high_value_table(con, as_of=as_of, patent_ids=ids)
     growth = cfg["growth"]
     last_year = as_of.year - int(growth["lag_years"])
     first_year = last_year - int(growth["growth_years"])

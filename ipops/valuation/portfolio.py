@@ -11,7 +11,7 @@ import pyarrow as pa
 from ipops.accounts.models import Organisation
 from ipops.patents.models import Applicant, Patent
 from ipops.valuation import catalogue
-from ipops.valuation.batch import score_table
+from ipops.valuation.batch import cached_stages, score_table
 from ipops.valuation.innovation import innovation_score
 
 TOP = 10
@@ -38,7 +38,8 @@ def organisation_view(
             ).fetchall()]  # fmt: skip
         finally:
             cursor.close()
-        scores = score_table(con, scenario=chosen.key, as_of=as_of).to_pylist() if ids else []
+        stages = cached_stages(con, as_of, catalogue.scoring_rules()["computed"], own_snapshot=True)
+        scores = score_table(con, scenario=chosen.key, as_of=as_of, stages=stages, patent_ids=ids).to_pylist()
         wanted = set(ids)
         mine = [r for r in scores if r["patent_id"] in wanted and r["score"] is not None]
         innovation = innovation_score(organisation, con=con, as_of=as_of)

@@ -256,6 +256,12 @@ PROFILE_FIELDS = (
 )  # fmt: skip
 
 
+def may_edit_profile(user: Any, organisation: Organisation) -> bool:
+    if has_role(user, Role.OPERATOR):
+        return True
+    return has_role(user, Role.ORG_ADMIN) and user.organisation_id == organisation.pk
+
+
 def save_innovation_profile(
     *, actor: User, organisation: Organisation, values: Mapping[str, Any]
 ) -> InnovationProfile:
@@ -265,6 +271,10 @@ def save_innovation_profile(
     unknown = sorted(set(values) - set(PROFILE_FIELDS))
     if unknown:
         raise ValuationInputError("profile", _("Unknown fields: %(names)s") % {"names": ", ".join(unknown)})
+    for name in ("employees", "rd_staff", "revenue", "rd_spending"):
+        value = values.get(name)
+        if value is not None and Decimal(str(value)) < 0:
+            raise ValuationInputError(name, _("Cannot be negative."))
     with transaction.atomic():
         profile = InnovationProfile.objects.select_for_update().filter(organisation=organisation).first()
         before = audit.snapshot(profile) if profile else None
@@ -273,6 +283,12 @@ def save_innovation_profile(
         for name, value in values.items():
             setattr(profile, name, value)
         profile.updated_by = actor
+        if (
+            profile.rd_staff is not None
+            and profile.employees is not None
+            and profile.rd_staff > profile.employees
+        ):
+            raise ValuationInputError("rd_staff", _("R&D staff cannot exceed the employees."))
         profile.full_clean()
         profile.save()
         if before is None:

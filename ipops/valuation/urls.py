@@ -10,4 +10,5 @@ urlpatterns = [
     path("<uuid:pk>/pdf/", views.valuation_pdf, name="valuation_pdf"),
     path("organisations/", views.organisation_list, name="organisation_list"),
     path("organisations/<uuid:pk>/", views.organisation_detail, name="organisation_detail"),
+    path("organisations/<uuid:pk>/profile/", views.profile_edit, name="profile_edit"),
 ]

@@ -28,10 +28,10 @@ from ipops.core.permissions import deny, has_role
 from ipops.corpus.query import SnapshotMissingError
 from ipops.patents.models import Applicant, Patent
 from ipops.valuation import portfolio, services
-from ipops.valuation.forms import ValuationForm
+from ipops.valuation.forms import InnovationProfileForm, ValuationForm
 from ipops.valuation.formulas.errors import ValuationInputError
 from ipops.valuation.formulas.scoring import DIMENSION_LABELS
-from ipops.valuation.models import Valuation
+from ipops.valuation.models import InnovationProfile, Valuation
 
 
 def _valuation_or_404(user: Any, pk: Any) -> Valuation:
@@ -263,3 +263,21 @@ def organisation_detail(request: AuthedRequest, pk: Any) -> HttpResponseBase:
             "chart": json.dumps(view["histogram"]) if view else "null",
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def profile_edit(request: AuthedRequest, pk: Any) -> HttpResponseBase:
+    """The figures an organisation enters for its innovation score (its administrators, or operators)."""
+    organisation = get_object_or_404(Organisation, pk=pk)
+    if not services.may_edit_profile(request.user, organisation):
+        raise deny(request.user, "edit the innovation profile", target=organisation)
+    profile = InnovationProfile.objects.filter(organisation=organisation).first()
+    initial = {name: getattr(profile, name) for name in services.PROFILE_FIELDS} if profile else {}
+    form = InnovationProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.save_innovation_profile(
+            actor=request.user, organisation=organisation, values=form.cleaned_data
+        )
+        return redirect("valuation:organisation_detail", pk=organisation.pk)
+    return render(request, "valuation/profile_form.html", {"form": form, "organisation": organisation})

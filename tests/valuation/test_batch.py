@@ -68,3 +68,14 @@ def test_batch_equals_the_per_patent_loop(granted: dict, region: dict) -> None:
 
 def test_ipc_breadth_counts_subclasses_classes_sections() -> None:
     assert ipc_breadth(["G06F 16/00", "G06N 3/08", "H04L 9/32", "g06f 17/30", ""]) == (3, 2, 2)
+
+
+def test_a_subset_scores_as_in_the_whole(granted: dict) -> None:
+    whole = {r["patent_id"]: r for r in score_table(scenario="finance", as_of=AS_OF, stages={}).to_pylist()}
+    some = [p.pk for p in list(granted.values())[:3]]
+    subset = score_table(
+        scenario="finance", as_of=AS_OF, stages={}, patent_ids=[str(pk) for pk in some]
+    ).to_pylist()
+    assert sorted(r["patent_id"] for r in subset) == sorted(str(pk) for pk in some)
+    assert all(r == whole[r["patent_id"]] for r in subset)
+    assert score_table(scenario="finance", as_of=AS_OF, stages={}, patent_ids=[]).num_rows == 0

@@ -139,3 +139,11 @@ def test_summary_counts_agree_with_the_table(granted: dict) -> None:
 def test_bad_configuration_is_refused_clearly(granted: dict, bad: dict) -> None:
     with pytest.raises(ImproperlyConfigured):
         high_value_table(config=bad)
+
+
+def test_a_subset_of_patents(granted: dict) -> None:
+    some = [str(p.pk) for p in list(granted.values())[:2]]
+    whole = {r["patent_id"]: r for r in high_value_table(as_of=AS_OF).to_pylist()}
+    subset = high_value_table(as_of=AS_OF, patent_ids=some).to_pylist()
+    assert sorted(r["patent_id"] for r in subset) == sorted(some)
+    assert all(r == whole[r["patent_id"]] for r in subset)

@@ -14,7 +14,7 @@ from django.utils import translation
 from ipops.accounts.models import Organisation
 from ipops.patents.models import Applicant, Patent
 from ipops.valuation import services
-from ipops.valuation.models import Valuation
+from ipops.valuation.models import InnovationProfile, PatentAward, Valuation
 
 from .test_services import FULL
 
@@ -167,3 +167,56 @@ def test_portfolio_and_innovation_score(login, region: dict, patent: Patent) -> 
     assert result["peers"] == 1 and result["percentile"] == 100.0 and result["peer_group"] == "软件"
     own = login("ent_user").get(reverse("valuation:organisation_list"))
     assert own.status_code == 302 and str(firm.pk) in own["Location"]
+
+
+def test_profile_page_and_api_for_each_role(login, region: dict) -> None:
+    firm = Organisation.objects.get(users__username="ent_admin")
+    url = reverse("valuation:profile_edit", args=[firm.pk])
+    assert Client().get(url).status_code == 302
+    for username in ("ent_user", "bank_user", "univ_admin"):  # member without the role, outsiders
+        client = login(username)
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"rd_staff": "3", "employees": "9"}).status_code == 403
+        put = client.put(
+            f"/api/valuation/organisations/{firm.pk}/profile",
+            json.dumps({"rd_staff": 3}),
+            content_type="application/json",
+        )
+        assert put.status_code == 403
+    assert not InnovationProfile.objects.exists()
+    admin = login("ent_admin")
+    assert admin.get(url).status_code == 200
+    bad = admin.post(url, {"rd_staff": "30", "employees": "9"})
+    assert (
+        bad.status_code == 200
+        and b'data-field="rd_staff"' in bad.content
+        and not InnovationProfile.objects.exists()
+    )
+    assert admin.post(url, {"industry": "软件", "rd_staff": "3", "employees": "9"}).status_code == 302
+    assert InnovationProfile.objects.get().rd_staff == 3
+    put = login("operator").put(
+        f"/api/valuation/organisations/{firm.pk}/profile",
+        json.dumps({"industry": "软件", "revenue": "-1"}),
+        content_type="application/json",
+    )
+    assert put.status_code == 400 and put.json()["fields"][0]["field"] == "revenue"
+    assert InnovationProfile.objects.get().revenue is None
+
+
+def test_awards_api_for_each_role(login, patent: Patent) -> None:
+    body = json.dumps({"pub_number": NUMBER, "kind": "cpa_gold", "year": 2022})
+    assert Client().post("/api/valuation/awards", body, content_type="application/json").status_code == 401
+    for username in ("bank_user", "secadmin", "ent_admin"):
+        assert (
+            login(username).post("/api/valuation/awards", body, content_type="application/json").status_code
+            == 403
+        )
+    assert not PatentAward.objects.exists()
+    created = login("operator").post("/api/valuation/awards", body, content_type="application/json")
+    assert created.status_code == 201 and PatentAward.objects.get().patent == patent
+    wrong = login("operator").post(
+        "/api/valuation/awards",
+        json.dumps({"pub_number": NUMBER, "kind": "nobel", "year": 2022}),
+        content_type="application/json",
+    )
+    assert wrong.status_code == 400 and PatentAward.objects.count() == 1
