@@ -23,6 +23,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -131,9 +132,11 @@ def rebuild(
     """Build the keyword index and the vectors from the database (the vector cache is kept)."""
     root = root or index_dir()
     cfg = config()
+    total_patents = Patent.objects.count()
+    workers = int(cfg["index_workers"]) if total_patents >= int(cfg["parallel_from"]) else 1
     started = time.monotonic()
     watermark = timezone.now() - WATERMARK_MARGIN
-    total = Patent.objects.count()
+    total = total_patents
     with _locked(root):
         building = root / "keyword.new"
         keyword = KeywordIndex.create(building)
@@ -144,14 +147,17 @@ def rebuild(
         parts: list[np.ndarray] = []
         done = 0
         embedded_before = vcache.db.execute("SELECT count(*) FROM vec").fetchone()[0]
+        pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
         for chunk in iter_docs():
-            keyword.add(chunk, writer)
+            keyword.add(chunk, writer, pool)
             parts.append(vcache.vectors([d.semantic_text for d in chunk], batch=int(cfg["embed_batch"])))
             ids.extend(d.id for d in chunk)
             labels.extend(_labels(d) for d in chunk)
             done += len(chunk)
             if progress:
                 progress(done, total, "")
+        if pool is not None:
+            pool.shutdown()
         writer.commit()
         writer.wait_merging_threads()
         dim = vcache.embedder.dim

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,8 @@ def schema() -> tantivy.Schema:
 SCHEMA = schema()
 
 
-def document(doc: SearchDoc) -> tantivy.Document:
+def analyse(doc: SearchDoc) -> dict[str, Any]:
+    """A document's field values (the costly part of indexing: runs in worker processes when asked)."""
     body = f"{doc.abstract}\n{doc.claim}"
     appl = " ".join(doc.applicants)
     values: dict[str, Any] = {
@@ -64,7 +66,15 @@ def document(doc: SearchDoc) -> tantivy.Document:
         "year": doc.year,
         "date": doc.date,
     }
-    return tantivy.Document(**values)
+    return values
+
+
+def analyse_many(docs: list[SearchDoc]) -> list[dict[str, Any]]:
+    return [analyse(d) for d in docs]
+
+
+def document(doc: SearchDoc) -> tantivy.Document:
+    return tantivy.Document(**analyse(doc))
 
 
 @dataclass
@@ -117,13 +127,27 @@ class KeywordIndex:
     def writer(self) -> tantivy.IndexWriter:
         return self.index.writer(heap_size=128_000_000, num_threads=2)
 
-    def add(self, docs: Iterable[SearchDoc], writer: tantivy.IndexWriter | None = None) -> int:
+    def add(
+        self,
+        docs: Iterable[SearchDoc],
+        writer: tantivy.IndexWriter | None = None,
+        pool: ProcessPoolExecutor | None = None,
+    ) -> int:
+        """Index documents; with a process pool, text analysis runs in its workers (batches of 500)."""
         own = writer is None
         w = writer or self.writer()
         n = 0
-        for doc in docs:
-            w.add_document(document(doc))
-            n += 1
+        if pool is None:
+            for doc in docs:
+                w.add_document(document(doc))
+                n += 1
+        else:
+            items = list(docs)
+            batches = [items[i : i + 500] for i in range(0, len(items), 500)]
+            for analysed in pool.map(analyse_many, batches):
+                for values in analysed:
+                    w.add_document(tantivy.Document(**values))
+                    n += 1
         if own:
             w.commit()
             w.wait_merging_threads()

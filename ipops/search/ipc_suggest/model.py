@@ -39,19 +39,21 @@ EMBED_BATCH = 64
 @dataclass(frozen=True)
 class Params:
     ngram_min: int = 1
-    ngram_max: int = 4
+    ngram_max: int = 2
     max_features: int = 400_000
     svm_c: float = 1.0
     title_repeat: int = 2
     abstract_chars: int = 600
     min_examples: int = 1
     max_train_patents: int = 200_000
+    include_synthetic: bool = False
+    industry_scheme: str = "plan_key"
     cv_folds: int = 3
     knn_weight: float = 0.2
     knn_k: int = 10
     knn_temperature: float = 10.0
     knn_max_patents: int = 100_000
-    threshold_grid: tuple[float, ...] = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+    threshold_grid: tuple[float, ...] = (0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
     default_threshold: float = 0.25
     always_top1: bool = True
     max_labels: int = 6
@@ -116,7 +118,7 @@ def _fit_svms(
     coefs: list[sp.csr_matrix] = []
     intercept = np.full(n_labels, NEG_SCORE, dtype=np.float32)
     for j in range(n_labels):
-        y = Y[:, j]
+        y = Y[:, j].astype(np.int32)
         positives = int(y.sum())
         if positives == 0 or positives == len(y):
             coefs.append(sp.csr_matrix((1, n_features), dtype=np.float32))
