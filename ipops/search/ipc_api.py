@@ -80,7 +80,9 @@ def suggest(request: HttpRequest, payload: SuggestIn) -> Any:
     return {
         "suggested": [s.code for s in result.suggested],
         "subclasses": [s.__dict__ for s in result.subclasses],
-        "technology_fields": [{**i.__dict__, "subclasses": list(i.subclasses)} for i in result.technology_fields],
+        "technology_fields": [
+            {**i.__dict__, "subclasses": list(i.subclasses)} for i in result.technology_fields
+        ],
         "industries": [{**i.__dict__, "subclasses": list(i.subclasses)} for i in result.industries],
         "model": _model_out(result.model),
     }
@@ -97,7 +99,9 @@ def model_info(request: HttpRequest) -> Any:
     return _model_out(meta)
 
 
-@router.post("/search/ipc/train", response={202: JobOut}, summary="Retrain the IPC suggestion model (operators)")
+@router.post(
+    "/search/ipc/train", response={202: JobOut}, summary="Retrain the IPC suggestion model (operators)"
+)
 def train(request: HttpRequest) -> Any:
     job = start_training(actor=caller(request))
     return 202, {"id": job.pk, "kind": job.kind, "status": job.status}

@@ -11,9 +11,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ipops.accounts.roles import Role
@@ -69,5 +68,7 @@ def ipc_suggest(request: AuthedRequest) -> HttpResponseBase:
 @require_POST
 def ipc_train(request: AuthedRequest) -> HttpResponseBase:
     job = start_training(actor=request.user)
-    messages.success(request, _("The IPC suggestion model is being trained; follow its progress on the job page."))
+    messages.success(
+        request, _("The IPC suggestion model is being trained; follow its progress on the job page.")
+    )
     return redirect("core:job_detail", pk=job.pk)

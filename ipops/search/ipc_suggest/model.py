@@ -229,8 +229,8 @@ class IpcSuggester:
         oof = np.zeros(Y.shape, dtype=np.float32)
         for fold in range(folds):
             train, test = fold_of != fold, fold_of == fold
-            fitted = self._fit_linear([texts[i] for i in np.flatnonzero(train)], Y[train], labels, tick)
-            margins = self._margins(fitted, [texts[i] for i in np.flatnonzero(test)])
+            fitted = self._fit_linear([texts[int(i)] for i in np.flatnonzero(train)], Y[train], labels, tick)
+            margins = self._margins(fitted, [texts[int(i)] for i in np.flatnonzero(test)])
             knn = (
                 _knn_vote(
                     vectors[test], vectors[train], Y[train].astype(np.float32), p.knn_k, p.knn_temperature

@@ -85,7 +85,10 @@ def suggest_many(texts: list[str]) -> list[list[SuggestedSubclass]]:
     except store.ModelMissingError as exc:
         raise ModelNotTrainedError(not_trained_message()) from exc
     return [
-        [SuggestedSubclass(code=code, confidence=round(conf, 4), suggested=picked) for code, conf, picked in row]
+        [
+            SuggestedSubclass(code=code, confidence=round(conf, 4), suggested=picked)
+            for code, conf, picked in row
+        ]
         for row in model.suggest(cleaned)
     ]
 
@@ -133,7 +136,9 @@ def suggest(*, actor: Any, text: str, language: str = "zh-hans") -> Suggestion:
     rows = suggest_many([text])[0]
     titles = _titles([s.code for s in rows], language)
     subclasses = [
-        SuggestedSubclass(code=s.code, confidence=s.confidence, suggested=s.suggested, title=titles.get(s.code, ""))
+        SuggestedSubclass(
+            code=s.code, confidence=s.confidence, suggested=s.suggested, title=titles.get(s.code, "")
+        )
         for s in rows
     ]
     wipo, industries = industries_of([s.code for s in subclasses if s.suggested], language)

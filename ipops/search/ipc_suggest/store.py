@@ -96,7 +96,7 @@ def load() -> tuple[IpcSuggester, dict[str, Any]]:
             raise ModelMissingError(str(folder))  # written half-way through a retrain: try again
         try:
             model = IpcSuggester.from_bytes(data)
-        except Exception as exc:  # noqa: BLE001 - a foreign or damaged file is "no usable model"
+        except Exception as exc:
             raise ModelMissingError(str(folder)) from exc
         _cache = _Loaded(key=key, model=model, meta=meta)
         return model, meta

@@ -38,7 +38,9 @@ class Command(BaseCommand):
         if options["input"] and options["text"] is not None:
             raise CommandError("Give either TEXT or --input FILE.csv, not both.")
         if not options["input"] and options["text"] is None:
-            raise CommandError("Give the text to classify, or a CSV file with --input FILE.csv (columns id,text).")
+            raise CommandError(
+                "Give the text to classify, or a CSV file with --input FILE.csv (columns id,text)."
+            )
         try:
             if options["input"]:
                 self.batch(Path(options["input"]))
@@ -73,7 +75,9 @@ class Command(BaseCommand):
             raise CommandError(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start}).") from exc
         except csv.Error as exc:
             raise CommandError(f"{path.name}: not a readable CSV file ({exc}).") from exc
-        empty = [str(number) for number, row in enumerate(rows, start=2) if not (row.get("text") or "").strip()]
+        empty = [
+            str(number) for number, row in enumerate(rows, start=2) if not (row.get("text") or "").strip()
+        ]
         if empty:
             raise CommandError(f"{path.name}: the text is empty on line(s) {', '.join(empty[:20])}.")
         for start in range(0, len(rows), BATCH):
