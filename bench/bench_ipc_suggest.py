@@ -128,7 +128,7 @@ def lxingy3(folds: list[int], ablation: bool) -> dict[str, list[float]]:
 
         variants = [("ours", params)]
         if ablation:
-            variants.append(("ours_no_knn", replace(params, knn_weight=0.0)))
+            variants.append(("ours_no_knn", replace(params, knn_weight=0.0, knn_weights=(0.0,))))
         line = f"fold {fold}: {len(held)} held, {len(queries)} queries | baseline F1 {results['baseline'][-1]:.4f} "
         line += f"(thr {base.threshold:+.2f}, {t_base:.0f} s)"
         for name, p in variants:
@@ -137,7 +137,7 @@ def lxingy3(folds: list[int], ablation: bool) -> dict[str, list[float]]:
             sets = ours_sets(model, [document_text(x, params=p) for x in query_texts])
             results[name].append(set_f1(sets, truth))
             line += f" | {name} F1 {results[name][-1]:.4f} (thr {model.threshold:.2f}, "
-            line += f"cv {model.report.get('cv_micro_f1')}, {time.perf_counter() - t:.0f} s)"
+            line += f"cv {model.report.get('cv_micro_f1')}, knn {model.knn_weight}, {time.perf_counter() - t:.0f} s)"
         print(line, flush=True)
     return results
 

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from ipops.core.jobs import HANDLERS, execute_job
 from ipops.core.models import AuditEntry, Job
@@ -45,6 +46,13 @@ def set_f1(predicted: list[set[str]], truth: list[set[str]]) -> float:
     tp = sum(len(p & t) for p, t in zip(predicted, truth, strict=True))
     wrong = sum(len(p - t) + len(t - p) for p, t in zip(predicted, truth, strict=True))
     return 2 * tp / (2 * tp + wrong)
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Any:
+    """The messages asserted below are the English ones (Chinese is the default language)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +128,7 @@ def test_abstracts_are_learnt_from_and_read() -> None:
     """Patents held with title + abstract (the agriculture sample): tagging from title + abstract is at
     least as right as from the title alone, and the model learnt from the abstracts' words."""
     rows = agri_rows()
-    params = Params(knn_weight=0.0, cv_folds=2)
+    params = Params(knn_weight=0.0, knn_weights=(0.0,), cv_folds=2)
     held, queries = rows[:60], rows[60:]
     model = IpcSuggester(params=params).fit(
         [document_text(r["title"], r["abstract"], params) for r in held], [[r["ipc_subclass"]] for r in held]

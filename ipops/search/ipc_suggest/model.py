@@ -41,7 +41,7 @@ class Params:
     ngram_min: int = 1
     ngram_max: int = 2
     max_features: int = 400_000
-    svm_c: float = 1.0
+    svm_c: float = 0.5
     title_repeat: int = 2
     abstract_chars: int = 600
     min_examples: int = 1
@@ -49,11 +49,27 @@ class Params:
     include_synthetic: bool = False
     industry_scheme: str = "plan_key"
     cv_folds: int = 3
-    knn_weight: float = 0.2
+    cv_max_patents: int = 30_000
+    knn_weight: float = 0.2  # used when there are too few patents to cross-validate
+    knn_weights: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4)
     knn_k: int = 10
     knn_temperature: float = 10.0
-    knn_max_patents: int = 100_000
-    threshold_grid: tuple[float, ...] = (0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+    knn_max_patents: int = 50_000
+    threshold_grid: tuple[float, ...] = (
+        0.02,
+        0.03,
+        0.04,
+        0.05,
+        0.06,
+        0.08,
+        0.1,
+        0.12,
+        0.15,
+        0.2,
+        0.25,
+        0.3,
+        0.4,
+    )
     default_threshold: float = 0.25
     always_top1: bool = True
     max_labels: int = 6
@@ -63,8 +79,9 @@ class Params:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Params:
         known = {k: v for k, v in values.items() if k in cls.__dataclass_fields__}
-        if "threshold_grid" in known:
-            known["threshold_grid"] = tuple(float(x) for x in known["threshold_grid"])
+        for key in ("threshold_grid", "knn_weights"):
+            if key in known:
+                known[key] = tuple(float(x) for x in known[key])
         return cls(**known)
 
 
@@ -98,6 +115,14 @@ class Embedder:
 
 def _squash(margins: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-2.0 * margins))
+
+
+def _fuse(margins: np.ndarray, votes: np.ndarray | None, weight: float) -> np.ndarray:
+    """weight × neighbour vote + (1 − weight) × squashed SVM margin."""
+    squashed = _squash(margins)
+    if votes is None or weight <= 0:
+        return squashed
+    return weight * votes + (1 - weight) * squashed
 
 
 @dataclass
@@ -136,7 +161,7 @@ def _fit_svms(
 
 
 def _knn_vote(
-    query: np.ndarray, held: np.ndarray, held_labels: np.ndarray, k: int, temperature: float
+    query: np.ndarray, held: np.ndarray, held_labels: np.ndarray | sp.csr_matrix, k: int, temperature: float
 ) -> np.ndarray:
     """Per label: the softmax(similarity)-weighted share of the k nearest held patents that carry it."""
     if len(held) == 0 or len(query) == 0:
@@ -153,7 +178,10 @@ def _knn_vote(
         weights = np.exp(temperature * (top - top.max(axis=1, keepdims=True)))
         weights /= weights.sum(axis=1, keepdims=True)
         for row in range(len(sims)):
-            out[start + row] = weights[row] @ held_labels[idx[row]]
+            neighbours = held_labels[idx[row]]
+            if sp.issparse(neighbours):
+                neighbours = neighbours.toarray()
+            out[start + row] = weights[row] @ neighbours
     return out
 
 
@@ -183,6 +211,8 @@ class IpcSuggester:
     knn_labels: sp.csr_matrix | None = None  # held patents × labels (0/1)
     calibration: tuple[float, float] = (1.0, 0.0)  # confidence = sigmoid(a × fused + b)
     threshold: float = 0.25
+    knn_weight: float = 0.0  # chosen with the threshold by cross-validation
+    _held32: np.ndarray | None = field(default=None, repr=False, compare=False)  # float32 copy, not saved
     report: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -208,8 +238,11 @@ class IpcSuggester:
             for code in codes:
                 if code in index:
                     Y[i, index[code]] = 1
-        use_knn = p.knn_weight > 0
-        folds = min(p.cv_folds, len(texts)) if len(texts) >= 2 * max(p.cv_folds, 2) else 0
+        use_knn = any(w > 0 for w in (*p.knn_weights, p.knn_weight))
+        order = np.random.default_rng(0).permutation(len(texts))
+        cv_rows = np.sort(order[: p.cv_max_patents])
+        n_cv = len(cv_rows)
+        folds = min(p.cv_folds, n_cv) if n_cv >= 2 * max(p.cv_folds, 2) else 0
         total = len(labels) * (folds + 1) + (len(texts) if use_knn else 0) + 2
         done = 0
 
@@ -222,43 +255,49 @@ class IpcSuggester:
         vectors = None
         if use_knn:
             vectors = Embedder.encode(list(texts), progress=lambda n: tick("embedding", n))
-        order = np.random.default_rng(0).permutation(len(texts))
-        fold_of = np.empty(len(texts), dtype=np.int32)
-        if folds:
-            fold_of[order] = np.arange(len(texts)) % folds
-        oof = np.zeros(Y.shape, dtype=np.float32)
+        fold_of = np.empty(n_cv, dtype=np.int32)
+        fold_of[np.random.default_rng(1).permutation(n_cv)] = np.arange(n_cv) % max(folds, 1)
+        oof_margins = np.zeros((n_cv, len(labels)), dtype=np.float32)
+        oof_votes = np.zeros((n_cv, len(labels)), dtype=np.float32) if vectors is not None else None
         for fold in range(folds):
-            train, test = fold_of != fold, fold_of == fold
-            fitted = self._fit_linear([texts[int(i)] for i in np.flatnonzero(train)], Y[train], labels, tick)
-            margins = self._margins(fitted, [texts[int(i)] for i in np.flatnonzero(test)])
-            knn = (
-                _knn_vote(
+            train, test = cv_rows[fold_of != fold], cv_rows[fold_of == fold]
+            fitted = self._fit_linear([texts[int(i)] for i in train], Y[train], labels, tick)
+            oof_margins[fold_of == fold] = self._margins(fitted, [texts[int(i)] for i in test])
+            if vectors is not None and oof_votes is not None:
+                oof_votes[fold_of == fold] = _knn_vote(
                     vectors[test], vectors[train], Y[train].astype(np.float32), p.knn_k, p.knn_temperature
                 )
-                if vectors is not None
-                else None
-            )
-            oof[test] = self._fuse(margins, knn)
         tick("calibrating")
-        truth = Y.astype(bool)
+        self.knn_weight = p.knn_weight if vectors is not None else 0.0
         if folds:
-            self.calibration = _calibrate(oof, truth)
-            confidence = _sigmoid(self.calibration, oof)
-            scores = {
-                t: micro_f1(decide(confidence, t, p.always_top1, p.max_labels), truth)
-                for t in p.threshold_grid
-            }
-            self.threshold = max(scores, key=lambda t: (scores[t], -t))
+            truth = Y[cv_rows].astype(bool)
+            weights = sorted({w for w in p.knn_weights if vectors is not None or w == 0} or {0.0})
+            best: tuple[float, float, float, tuple[float, float], dict[float, float]] | None = None
+            for weight in weights:
+                fused = _fuse(oof_margins, oof_votes, weight)
+                calibration = _calibrate(fused, truth)
+                confidence = _sigmoid(calibration, fused)
+                scores = {
+                    t: micro_f1(decide(confidence, t, p.always_top1, p.max_labels), truth)
+                    for t in p.threshold_grid
+                }
+                threshold = max(scores, key=lambda t: (scores[t], -t))
+                if best is None or scores[threshold] > best[0]:
+                    best = (scores[threshold], weight, threshold, calibration, scores)
+            assert best is not None
+            f1, self.knn_weight, self.threshold, self.calibration, scores = best
             self.report = {
                 "cv_folds": folds,
-                "cv_micro_f1": round(scores[self.threshold], 4),
-                "cv_f1_by_threshold": {str(t): round(s, 4) for t, s in scores.items()},
+                "cv_patents": n_cv,
+                "cv_micro_f1": round(f1, 4),
+                "knn_weight": self.knn_weight,
+                "cv_f1_by_threshold": {str(t): round(v, 4) for t, v in scores.items()},
             }
         else:
             self.threshold = p.default_threshold
             self.report = {"cv_folds": 0}
         self.fitted = self._fit_linear(list(texts), Y, labels, tick)
-        if vectors is not None:
+        if vectors is not None and self.knn_weight > 0:
             keep = order[: p.knn_max_patents]
             self.knn_vectors = vectors[keep].astype(np.float16)
             self.knn_labels = sp.csr_matrix(Y[keep].astype(np.float32))
@@ -286,11 +325,7 @@ class IpcSuggester:
         return np.asarray((X @ fitted.coef).todense(), dtype=np.float32) + fitted.intercept
 
     def _fuse(self, margins: np.ndarray, knn: np.ndarray | None) -> np.ndarray:
-        squashed = _squash(margins)
-        if knn is None:
-            return squashed
-        w = self.params.knn_weight
-        return w * knn + (1 - w) * squashed
+        return _fuse(margins, knn, self.knn_weight)
 
     # --- use ---------------------------------------------------------------------------------------------
 
@@ -300,14 +335,12 @@ class IpcSuggester:
             raise ValueError("the model is not trained")
         margins = self._margins(self.fitted, texts)
         knn = None
-        if self.knn_vectors is not None and self.knn_labels is not None:
+        if self.knn_weight > 0 and self.knn_vectors is not None and self.knn_labels is not None:
+            if self._held32 is None:
+                self._held32 = self.knn_vectors.astype(np.float32)
             query = Embedder.encode(list(texts))
             knn = _knn_vote(
-                query,
-                self.knn_vectors.astype(np.float32),
-                np.asarray(self.knn_labels.todense(), dtype=np.float32),
-                self.params.knn_k,
-                self.params.knn_temperature,
+                query, self._held32, self.knn_labels, self.params.knn_k, self.params.knn_temperature
             )
         return _sigmoid(self.calibration, self._fuse(margins, knn))
 
@@ -329,7 +362,11 @@ class IpcSuggester:
         import joblib
 
         buffer = io.BytesIO()
-        joblib.dump(self, buffer, compress=3)
+        held32, self._held32 = self._held32, None
+        try:
+            joblib.dump(self, buffer, compress=3)
+        finally:
+            self._held32 = held32
         return buffer.getvalue()
 
     @staticmethod

@@ -76,6 +76,7 @@ def train(progress: ProgressFn | None = None) -> dict[str, Any]:
         "subclasses": len(model.labels),
         "threshold": round(model.threshold, 4),
         "calibration": [round(x, 6) for x in model.calibration],
+        "knn_weight": model.knn_weight,
         "knn_patents": 0 if model.knn_vectors is None else len(model.knn_vectors),
         "seconds": round(time.perf_counter() - started, 1),
         **model.report,
