@@ -129,7 +129,7 @@ def _compute(con: duckdb.DuckDBPyConnection, query: StatsQuery) -> Statistics:
             "CREATE OR REPLACE TEMP TABLE st_hv AS SELECT h.* FROM st_hv_all h JOIN st_sel s ON s.id = h.patent_id"
         )
         con.unregister("st_hv_all")
-        summary = module.summary(con.execute("SELECT * FROM st_hv").to_arrow_table())
+        summary = module.summary(con.sql("SELECT * FROM st_hv").to_arrow_table())
         stats.high_value = {
             **summary,
             "rows": [

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from ipops.core.jobs import execute_job
 from ipops.corpus.store import refresh
@@ -31,6 +32,13 @@ def import_file(operator: Any, path: Path, **options: str) -> None:
     )
     done = execute_job(str(job.pk))
     assert done.status == "succeeded", done.error
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Any:
+    """Service messages are asserted in English (the catalogue translates them to Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
