@@ -10,6 +10,7 @@ class ValuationConfig(AppConfig):
     def ready(self) -> None:
         from ipops.core.navigation import NavItem, register
         from ipops.core.permissions import has_role, is_member_of_active
+        from ipops.valuation import job_handlers  # noqa: F401  (registers the batch scoring job)
         from ipops.valuation.services import can_value
 
         register(

@@ -220,7 +220,7 @@ def _compute(
                     WHEN len(met) > 0 THEN NULL
                     WHEN len(undeterminable) > 0 THEN NULL
                     ELSE FALSE END AS is_high_value,
-               CASE WHEN eligible THEN valid ELSE FALSE END AS valid
+               valid
         FROM l ORDER BY patent_id
     """  # noqa: S608 (column names and category names are ours; every value is a parameter)
     try:

@@ -298,3 +298,64 @@ def save_innovation_profile(
         else:
             audit.record_update(action="valuation.profile", actor=actor, target=profile, before=before)
     return profile
+
+
+# --- batch scores and organisation evaluations ----------------------------------------------------------
+
+
+def start_batch_scoring(*, actor: User, scenario: str | None = None, enqueue: bool = True) -> Any:
+    """Queue the job that scores every patent of the snapshot and writes an Excel file (valuers)."""
+    from ipops.core.jobs import start_job
+    from ipops.valuation.job_handlers import BATCH_JOB_KIND
+
+    require_valuer(actor, "score all patents")
+    chosen = catalogue.scenario(scenario)
+    return start_job(actor=actor, kind=BATCH_JOB_KIND, params={"scenario": chosen.key}, enqueue=enqueue)
+
+
+def value_organisation(*, actor: User, organisation: Organisation, scenario: str | None = None) -> Valuation:
+    """Save the portfolio and innovation evaluation of an organisation as the next version (valuers)."""
+    from ipops.valuation.portfolio import organisation_view
+
+    require_valuer(actor, "evaluate organisations")
+    own = actor.organisation
+    assert own is not None
+    view = organisation_view(organisation, scenario=scenario)
+    innovation = view["innovation"]
+    results = {
+        "scenario": view["scenario"].key,
+        "patents": view["patents"],
+        "scored": view["scored"],
+        "mean_score": view["mean"],
+        "grades": view["grades"],
+        "histogram": view["histogram"],
+        "top": [{k: r[k] for k in ("pub_number", "score", "grade")} for r in view["top"]],
+        "bottom": [{k: r[k] for k in ("pub_number", "score", "grade")} for r in view["bottom"]],
+        "innovation": {
+            "score": innovation.score,
+            "coverage": innovation.coverage,
+            "percentile": innovation.percentile,
+            "peers": innovation.peers,
+            "peer_group": innovation.peer_group,
+            "indicators": innovation.indicators,
+        },
+    }
+    with transaction.atomic():
+        key = f"organisation:{organisation.pk}"
+        valuation = Valuation.objects.create(
+            subject_kind=SubjectKind.ORGANISATION,
+            subject_key=key,
+            subject_label=organisation.name[:300],
+            subject_organisation=organisation,
+            scenario=results["scenario"],
+            version=_next_version(own, key, results["scenario"]),
+            inputs={},
+            results=results,
+            score=None if innovation.score is None else Decimal(str(innovation.score)),
+            organisation=own,
+            created_by=actor,
+        )
+        audit.record(
+            action="valuation.create", actor=actor, target=valuation, after=audit.snapshot(valuation)
+        )
+    return valuation

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -158,7 +159,8 @@ def _report_context(valuation: Valuation) -> dict[str, Any]:
         if r.get("in_scenario")
     ]
     labels = [str(DIMENSION_LABELS[d]) for d in ("legal", "technical", "economic")]
-    values = [float(results["dimensions"][d] or 0) for d in ("legal", "technical", "economic")]
+    dimensions = results.get("dimensions") or {}
+    values = [float(dimensions.get(d) or 0) for d in ("legal", "technical", "economic")]
     chart = {"dimensions": labels, "values": values}
     return {
         "valuation": valuation,
@@ -281,3 +283,28 @@ def profile_edit(request: AuthedRequest, pk: Any) -> HttpResponseBase:
         )
         return redirect("valuation:organisation_detail", pk=organisation.pk)
     return render(request, "valuation/profile_form.html", {"form": form, "organisation": organisation})
+
+
+@require_http_methods(["POST"])
+@login_required
+def batch_start(request: AuthedRequest) -> HttpResponseBase:
+    try:
+        job = services.start_batch_scoring(actor=request.user, scenario=request.POST.get("scenario") or None)
+    except ValuationInputError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("valuation:valuation_list")
+    return redirect("core:job_detail", pk=job.pk)
+
+
+@require_http_methods(["POST"])
+@login_required
+def organisation_save(request: AuthedRequest, pk: Any) -> HttpResponseBase:
+    organisation = get_object_or_404(Organisation, pk=pk)
+    try:
+        valuation = services.value_organisation(
+            actor=request.user, organisation=organisation, scenario=request.POST.get("scenario") or None
+        )
+    except (ValuationInputError, SnapshotMissingError) as exc:
+        messages.error(request, str(getattr(exc, "message", exc)))
+        return redirect("valuation:organisation_detail", pk=organisation.pk)
+    return redirect("valuation:valuation_detail", pk=valuation.pk)
