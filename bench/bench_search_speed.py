@@ -106,8 +106,8 @@ def bench_tantivy(docs: list[SearchDoc], queries: list[tuple[str, str]], workdir
     index = KeywordIndex.create(folder)
     writer = index.writer()
     with ProcessPoolExecutor(max_workers=2) as pool:  # as `rebuild_index` does from `parallel_from` patents
-        for start in range(0, len(docs), 20_000):
-            index.add(docs[start : start + 20_000], writer, pool)
+        for first in range(0, len(docs), 20_000):
+            index.add(docs[first : first + 20_000], writer, pool)
     writer.commit()
     writer.wait_merging_threads()
     index.index.reload()

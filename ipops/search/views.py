@@ -21,7 +21,8 @@ from ipops.core.excel import xlsx_response
 from ipops.core.http import AuthedRequest
 from ipops.core.pagination import PAGE_SIZES, query_without_page
 from ipops.core.permissions import has_role
-from ipops.patents.models import Patent
+from ipops.patents.filters import region_label
+from ipops.patents.models import LegalStatus, Patent, PatentType
 from ipops.patents.views import applicant_names, member_required
 from ipops.search import engine, present, services
 from ipops.search.forms import NeedForm, SearchForm
@@ -160,7 +161,14 @@ def search(request: AuthedRequest) -> HttpResponseBase:
                 params["year_from"] = params["year_to"] = value
             else:
                 params[FACET_PARAM[name]] = value
-            entries.append({"value": value, "count": count, "url": "?" + params.urlencode()})
+            entries.append(
+                {
+                    "value": value,
+                    "label": _facet_label(name, value),
+                    "count": count,
+                    "url": "?" + params.urlencode(),
+                }
+            )
         if entries:
             facets.append({"name": name, "label": FACET_LABELS[name], "entries": entries})
     context |= {
@@ -172,6 +180,16 @@ def search(request: AuthedRequest) -> HttpResponseBase:
         "searched": True,
     }
     return render(request, "search/search.html", context)
+
+
+def _facet_label(name: str, value: str) -> str:
+    if name == "region":
+        return region_label(value)
+    if name == "type":
+        return str(dict(PatentType.choices).get(value, value))
+    if name == "status":
+        return str(dict(LegalStatus.choices).get(value, value))
+    return value
 
 
 def _matches(description: str) -> tuple[list[present.MatchRow], list[str]]:

@@ -3,6 +3,7 @@ with what the database says."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -198,3 +199,20 @@ def test_hnsw_and_exact_search_agree_on_the_nearest(corpus: list[Patent]) -> Non
 def test_search_before_any_index_says_so(search_dir: Path, db: None) -> None:
     with pytest.raises(engine.IndexMissingError):
         engine.keyword_search("电池")
+
+
+def test_ranking_settings_come_from_the_data_file_and_a_region_override(
+    built: list[Patent],
+    tmp_path: Path,
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    from ipops.search.settings import DEFAULTS, config
+
+    defaults = json.loads(DEFAULTS.read_text())
+    assert config()["feedback_weight"] == defaults["feedback_weight"]
+    assert len(engine.match("锂电池隔膜", top=10).matches) == 10
+    override = tmp_path / "region.json"
+    override.write_text(json.dumps({"candidates": 3}))
+    settings.IPOPS_SEARCH_CONFIG = override
+    assert config()["candidates"] == 3 and config()["keyword_weight"] == defaults["keyword_weight"]
+    assert len(engine.match("锂电池隔膜", top=10).matches) <= 6  # 3 keyword + 3 semantic candidates

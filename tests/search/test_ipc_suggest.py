@@ -369,6 +369,8 @@ def test_suggest_ipc_bad_csv_gives_a_clear_error(
 def test_suggest_ipc_argument_errors(saved: Any, tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="empty"):
         run("   ")
+    with pytest.raises(CommandError, match="only punctuation"):
+        run("？？？ …… !!")
     with pytest.raises(CommandError, match="Give the text"):
         run()
     with pytest.raises(CommandError, match="No such file"):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
@@ -132,10 +133,17 @@ def test_saving_a_need_who_may(ready: list[Patent], login: Callable) -> None:
 
 
 def test_a_need_without_description_is_refused_with_a_message(ready: list[Patent], login: Callable) -> None:
-    with translation.override("en"):
-        page = login("ent_user").post("/search/needs/", {"description": "  "}, HTTP_ACCEPT_LANGUAGE="en")
-    assert page.status_code == 200 and "Describe the technology" in page.content.decode()
+    page = login("ent_user").post("/search/needs/", {"description": "  "})
+    assert page.status_code == 200 and "invalid-feedback" in page.content.decode()
     assert Need.objects.count() == 0
+    from ipops.search import services
+
+    with translation.override("en"), pytest.raises(ValidationError, match="Describe the technology"):
+        services.save_need(actor=ready_user(page), title="", description=" ")
+
+
+def ready_user(response: Any) -> Any:
+    return response.wsgi_request.user
 
 
 def test_needs_are_seen_and_deleted_by_their_organisation_only(ready: list[Patent], login: Callable) -> None:

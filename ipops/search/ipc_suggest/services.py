@@ -68,6 +68,10 @@ def clean_texts(texts: list[str]) -> list[str]:
                 if len(texts) > 1
                 else _("The text is empty: give a title, an abstract or a description of the technology.")
             )
+        if not any(ch.isalnum() for ch in value):
+            raise SuggestInputError(
+                _("The text has no words, only punctuation or symbols: describe the technology in words.")
+            )
         if len(value) > limit:
             raise SuggestInputError(
                 _("The text has %(length)d characters; at most %(limit)d are read. Shorten it.")
