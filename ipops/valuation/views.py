@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from ipops.accounts.models import Organisation
@@ -28,7 +29,7 @@ from ipops.core.pagination import paginate, query_without_page
 from ipops.core.permissions import deny, has_role
 from ipops.corpus.query import SnapshotMissingError
 from ipops.patents.models import Applicant, Patent
-from ipops.valuation import portfolio, services
+from ipops.valuation import catalogue, portfolio, services
 from ipops.valuation.forms import InnovationProfileForm, ValuationForm
 from ipops.valuation.formulas.errors import ValuationInputError
 from ipops.valuation.formulas.scoring import DIMENSION_LABELS
@@ -53,6 +54,14 @@ def _require_valuer_or_reader(user: Any) -> None:
     if not (services.can_value(user) or has_role(user, "auditor")):
         raise deny(user, "use the valuation tool")
 
+
+APPROACH_LABELS = {
+    "relief_from_royalty": _lazy("Income approach: relief from royalty"),
+    "excess_earnings": _lazy("Income approach: excess earnings"),
+    "market": _lazy("Market approach"),
+    "cost": _lazy("Cost approach"),
+}
+APPROACH_GROUP = {"relief_from_royalty": "income", "excess_earnings": "income"}
 
 EXPORT_HEADERS = (
     "subject",
@@ -105,6 +114,10 @@ def valuation_list(request: AuthedRequest) -> HttpResponseBase:
             "query": query_without_page(request),
             "q": q,
             "can_value": services.can_value(request.user),
+            "scenarios": [
+                (name, catalogue.scenario(name).name(get_language() or "zh-hans"))
+                for name in catalogue.scenario_names()
+            ],
         },
     )
 
@@ -162,7 +175,26 @@ def _report_context(valuation: Valuation) -> dict[str, Any]:
     dimensions = results.get("dimensions") or {}
     values = [float(dimensions.get(d) or 0) for d in ("legal", "technical", "economic")]
     chart = {"dimensions": labels, "values": values}
+    money = results.get("money")
+    approaches = [
+        {
+            "name": str(APPROACH_LABELS.get(name, name)),
+            **data,
+            "weight": (money or {}).get("weights", {}).get(APPROACH_GROUP.get(name, name)),
+        }
+        for name, data in ((money or {}).get("approaches") or {}).items()
+    ]
+    try:
+        scenario_label = catalogue.scenario(valuation.scenario).name(language)
+    except ValuationInputError:  # a scenario the region has since removed
+        scenario_label = valuation.scenario
     return {
+        "approaches": approaches,
+        "scenario_label": scenario_label,
+        "dimension_rows": [
+            (label, dimensions.get(d))
+            for label, d in zip(labels, ("legal", "technical", "economic"), strict=True)
+        ],
         "valuation": valuation,
         "results": results,
         "rows": rows,

@@ -82,7 +82,9 @@ def test_bank_user_values_a_patent_and_reads_the_report(login, patent: Patent) -
         and pdf.content.startswith(b"%PDF")
     )
     listing = client.get(reverse("valuation:valuation_list"))
-    assert NUMBER in listing.content.decode()
+    assert (
+        NUMBER in listing.content.decode() and '<option value="licence_transfer">' in listing.content.decode()
+    )
     export = client.get(reverse("valuation:valuation_list") + "?export=xlsx")
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
 
