@@ -117,6 +117,24 @@ def test_threshold_and_calibration_are_chosen_by_cross_validation(fitted: IpcSug
     assert a > 0  # a higher fused score never means a lower confidence
 
 
+def test_sample_limits_keep_vectors_and_labels_together() -> None:
+    """Above cv_max_patents / knn_max_patents only a sample is cross-validated / kept as neighbours; each
+    kept vector still sits next to its own patent's subclasses."""
+    from ipops.search.ipc_suggest.model import Embedder
+
+    rows = lx_rows()[:160]
+    texts = [r["patent_title"] for r in rows]
+    params = Params(cv_folds=2, cv_max_patents=60, knn_max_patents=40, knn_weights=(0.3,))
+    model = IpcSuggester(params=params).fit(texts, [subclasses(r) for r in rows])
+    assert model.report["cv_patents"] == 60 and model.knn_weight == 0.3
+    assert model.knn_vectors is not None and model.knn_labels is not None
+    assert model.knn_vectors.shape == (40, 512)
+    every = Embedder.encode(texts)
+    for vector, labels in zip(model.knn_vectors.astype(np.float32), model.knn_labels.toarray(), strict=True):
+        own = int(np.argmax(every @ vector))
+        assert {model.labels[j] for j in np.flatnonzero(labels)} == set(subclasses(rows[own]))
+
+
 def test_decide_keeps_threshold_cap_and_top1() -> None:
     conf = np.array([[0.9, 0.8, 0.7, 0.1], [0.05, 0.02, 0.01, 0.0]])
     assert decide(conf, 0.5, True, 2).tolist() == [[True, True, False, False], [True, False, False, False]]

@@ -243,7 +243,12 @@ class IpcSuggester:
         cv_rows = np.sort(order[: p.cv_max_patents])
         n_cv = len(cv_rows)
         folds = min(p.cv_folds, n_cv) if n_cv >= 2 * max(p.cv_folds, 2) else 0
-        total = len(labels) * (folds + 1) + (len(texts) if use_knn else 0) + 2
+        # only the patents the cross-validation or the neighbour vote will use are embedded (a prefix of
+        # `order`, like `cv_rows` and the kept neighbours)
+        embed_rows = order[: max(p.cv_max_patents, p.knn_max_patents)]
+        position = np.full(len(texts), -1, dtype=np.int64)
+        position[embed_rows] = np.arange(len(embed_rows))
+        total = len(labels) * (folds + 1) + (len(embed_rows) if use_knn else 0) + 2
         done = 0
 
         def tick(message: str = "", n: int = 1) -> None:
@@ -254,7 +259,9 @@ class IpcSuggester:
 
         vectors = None
         if use_knn:
-            vectors = Embedder.encode(list(texts), progress=lambda n: tick("embedding", n))
+            vectors = Embedder.encode(
+                [texts[int(i)] for i in embed_rows], progress=lambda n: tick("embedding", n)
+            )
         fold_of = np.empty(n_cv, dtype=np.int32)
         fold_of[np.random.default_rng(1).permutation(n_cv)] = np.arange(n_cv) % max(folds, 1)
         oof_margins = np.zeros((n_cv, len(labels)), dtype=np.float32)
@@ -265,7 +272,11 @@ class IpcSuggester:
             oof_margins[fold_of == fold] = self._margins(fitted, [texts[int(i)] for i in test])
             if vectors is not None and oof_votes is not None:
                 oof_votes[fold_of == fold] = _knn_vote(
-                    vectors[test], vectors[train], Y[train].astype(np.float32), p.knn_k, p.knn_temperature
+                    vectors[position[test]],
+                    vectors[position[train]],
+                    Y[train].astype(np.float32),
+                    p.knn_k,
+                    p.knn_temperature,
                 )
         tick("calibrating")
         self.knn_weight = p.knn_weight if vectors is not None else 0.0
@@ -299,7 +310,7 @@ class IpcSuggester:
         self.fitted = self._fit_linear(list(texts), Y, labels, tick)
         if vectors is not None and self.knn_weight > 0:
             keep = order[: p.knn_max_patents]
-            self.knn_vectors = vectors[keep].astype(np.float16)
+            self.knn_vectors = vectors[position[keep]].astype(np.float16)
             self.knn_labels = sp.csr_matrix(Y[keep].astype(np.float32))
         tick("done")
         return self
