@@ -211,6 +211,11 @@ def _analytics_charts(analyses: dict[str, Any]) -> list[dict[str, Any]]:
             if not columns or not records:
                 continue
             keys = [k for k, _label in columns]
+            if keys[0] != "year" and all(isinstance(r.get(keys[0]), int | float) for r in records):
+                # a rank or number first: label the bars with the first text column instead
+                text = next((k for k in keys if all(isinstance(r.get(k), str) for r in records)), None)
+                if text is not None:
+                    keys = [text, *(k for k in keys if k not in (text, "rank"))]
             numeric = [
                 k
                 for k in keys[1:]
@@ -234,7 +239,7 @@ def _analytics_charts(analyses: dict[str, Any]) -> list[dict[str, Any]]:
                         {"name": dict(columns)[k], "data": [r.get(k) for r in records[:50]]} for k in shown
                     ],
                     "headers": [label for _key, label in columns],
-                    "rows": [[r.get(k) for k in keys] for r in records[:200]],
+                    "rows": [[r.get(k) for k, _label in columns] for r in records[:200]],
                 }
             )
     return specs

@@ -32,9 +32,10 @@ def wilson(hits: int, n: int, confidence: float = 0.95, population: int | None =
         return Estimate(hits, n, confidence, None, None, None)
     p = hits / n
     z = float(norm.ppf(0.5 + confidence / 2))
-    if population is not None and population > 1 and n <= population:
-        z *= math.sqrt(max(0.0, (population - n) / (population - 1)))
+    if population is not None and population >= n:
+        z *= math.sqrt((population - n) / (population - 1)) if population > 1 else 0.0
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return Estimate(hits, n, confidence, p, max(0.0, centre - half), min(1.0, centre + half))
+    low, high = max(0.0, centre - half), min(1.0, centre + half)
+    return Estimate(hits, n, confidence, p, min(low, p), max(high, p))  # rounding never leaves p outside

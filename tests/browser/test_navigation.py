@@ -12,6 +12,7 @@ from ipops.core.models import Job
 from ipops.navigation.models import NavigationProject
 from tests.browser.conftest import screenshot
 from tests.browser.test_roles_and_language import log_in, log_out
+from tests.navigation.conftest import corpus, data_dirs  # noqa: F401  (the real-records fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
