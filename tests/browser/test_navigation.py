@@ -17,7 +17,7 @@ from tests.navigation.conftest import corpus, data_dirs  # noqa: F401  (the real
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_operator_publishes_and_anonymous_sees_the_chart(page, live_server, corpus: dict) -> None:  # type: ignore[no-untyped-def]
+def test_operator_publishes_and_anonymous_sees_the_chart(page, live_server, corpus: dict) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     base = live_server.url
     log_in(page, base, "operator")
     page.goto(base + "/navigation/")
