@@ -21,9 +21,11 @@ from ninja.pagination import paginate
 from ipops.core.api import Pagination, caller
 from ipops.search import engine, present, services
 from ipops.search.forms import SearchForm
+from ipops.search.ipc_api import router as ipc_router
 from ipops.search.models import Need
 
 router = Router(tags=["search"])
+router.add_router("/", ipc_router)  # IPC suggestion endpoints (ipc_api.py, maintained with the suggester)
 MAX_PAGE_SIZE = 100
 
 
