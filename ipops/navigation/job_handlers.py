@@ -81,10 +81,7 @@ def run_navigation(job: Job, progress: Progress) -> dict[str, Any]:
         )
         run.files_dir = str(folder)
         progress.message(str(_("Writing the report")))
-        context = report.report_context(
-            project=run.project, run=run, chart_specs=specs, conclusions=run.project.conclusions
-        )
-        report.write_html_and_pdf(folder, context)
+        report.write_documents(folder, project=run.project, run=run, conclusions=run.project.conclusions)
         progress.advance()
         run.save(update_fields=["hits", "overview", "analyses", "snapshot", "files_dir", "updated_at"])
     except Exception:

@@ -10,6 +10,7 @@ regions), always available.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -28,6 +29,8 @@ from ipops.analytics.formulas import cagr, is_incomplete_year
 from ipops.core.excel import cell_value
 from ipops.navigation.conf import load_config
 from ipops.navigation.scope import ProjectScope, hit_rows, where
+
+logger = logging.getLogger(__name__)
 
 REPORT_FILES = {"pdf": "report.pdf", "xlsx": "data.xlsx", "html": "report.html", "json": "analyses.json"}
 
@@ -312,6 +315,32 @@ def write_html_and_pdf(folder: Path, context: dict[str, Any]) -> None:
     # full_fonts: embed the (already split) font files as they are instead of subsetting each one, which
     # took most of the rendering time
     HTML(string=html, base_url=str(folder)).write_pdf(folder / REPORT_FILES["pdf"], full_fonts=True)
+
+
+def write_documents(folder: Path, *, project: Any, run: Any, conclusions: str) -> str:
+    """report.html and report.pdf of a run with these conclusions: the analytics engine's renderer
+    (`ipops.analytics.report`: static SVG charts in the PDF) when the run has the engine's modules, else
+    the overview document. Returns which renderer wrote them ("engine" or "overview")."""
+    analyses = run.analyses or {}
+    if analyses.get("modules"):
+        try:
+            from ipops.analytics.report import render_html, render_pdf
+
+            html = render_html(analyses, title=project.title, conclusions=conclusions)
+            pdf = render_pdf(analyses, title=project.title, conclusions=conclusions)
+        except Exception:  # the overview document still stands; the failure is logged
+            logger.exception(
+                "navigation: the analytics report renderer failed; writing the overview document"
+            )
+        else:
+            (folder / REPORT_FILES["html"]).write_text(html, encoding="utf-8")
+            (folder / REPORT_FILES["pdf"]).write_bytes(pdf)
+            return "engine"
+    specs = charts(run.overview, analyses)
+    write_html_and_pdf(
+        folder, report_context(project=project, run=run, chart_specs=specs, conclusions=conclusions)
+    )
+    return "overview"
 
 
 def font_css() -> str:

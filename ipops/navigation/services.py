@@ -328,6 +328,12 @@ def publish(*, actor: Any, project: NavigationProject, run: ProjectRun | None = 
         run = project.runs.filter(job__status="succeeded").order_by("-created_at").first()
     if run is None or run.project_id != project.pk or not run.succeeded:
         raise ValidationError(_("Run the analyses (and wait for them to finish) before publishing."))
+    if run.files_dir:  # the downloads carry the conclusions being published
+        from pathlib import Path
+
+        from ipops.navigation.report import write_documents
+
+        write_documents(Path(run.files_dir), project=project, run=run, conclusions=project.conclusions)
     with transaction.atomic():
         before = audit.snapshot(project)
         project.status = NavigationProject.Status.PUBLISHED

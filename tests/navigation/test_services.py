@@ -316,13 +316,14 @@ def test_a_run_works_on_the_scope_copied_when_it_started(team: NavigationProject
     assert data["overview"]["cutoff"] is not None
 
 
-def test_an_empty_scope_gives_a_clear_empty_report(team: NavigationProject, corpus: dict) -> None:
+def test_an_empty_scope_gives_a_clear_empty_report(team: NavigationProject, corpus: dict, login) -> None:  # type: ignore[no-untyped-def]
     services.update_project(actor=corpus["operator"], project=team, keywords="不存在的关键词组合ZZZ")
     team.refresh_from_db()
     run = run_now(team, corpus["operator"])
     assert run.hits == 0 and run.overview["years"] == []
-    html = (Path(run.files_dir) / REPORT_FILES["html"]).read_text(encoding="utf-8")
-    assert 'id="empty-report"' in html
+    assert (Path(run.files_dir) / REPORT_FILES["pdf"]).read_bytes().startswith(b"%PDF")
+    page = login("operator").get(f"/navigation/{team.pk}/runs/{run.pk}/")
+    assert page.status_code == 200 and 'id="empty-report"' in page.content.decode()
 
 
 def test_publication_rules(team: NavigationProject, corpus: dict) -> None:
@@ -339,6 +340,9 @@ def test_publication_rules(team: NavigationProject, corpus: dict) -> None:
     services.publish(actor=corpus["operator"], project=team)
     team.refresh_from_db()
     assert team.is_published and team.published_conclusions == "建议重点布局半导体封装。"
+    assert team.published_run is not None
+    published_html = (Path(team.published_run.files_dir) / REPORT_FILES["html"]).read_text(encoding="utf-8")
+    assert "建议重点布局半导体封装" in published_html  # the downloads carry the published conclusions
     assert AuditEntry.objects.filter(action="navigation.publish").count() == entries + 1
     # later edits of the conclusions do not change the published report until it is published again
     services.save_conclusions(actor=corpus["agency_admin"], project=team, text="草稿")
