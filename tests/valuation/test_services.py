@@ -137,12 +137,12 @@ def test_value_patent_command(patent: Patent, tmp_path: Path, capsys: pytest.Cap
     assert float(result["money"]["p10"]) <= float(result["money"]["value"]) * 1.5
     with pytest.raises(CommandError, match="No patent"):
         call_command("value_patent", "CN999999999A")
-    with pytest.raises(CommandError, match="Unknown scenario"):
+    with translation.override("en"), pytest.raises(CommandError, match="Unknown scenario"):
         call_command("value_patent", "CN102889890B", "--scenario", "lottery")
     inputs.write_text(json.dumps({"revenue": "-1", "royalty_rate": "0.1"}), encoding="utf-8")
     with translation.override("en"), pytest.raises(CommandError, match="more than zero"):
         call_command("value_patent", "CN102889890B", "--inputs", str(inputs))
-    with pytest.raises(CommandError, match="indicators"):
+    with translation.override("en"), pytest.raises(CommandError, match="indicators"):
         call_command("value_patent", "CN102889890B", "--strict")
 
 
