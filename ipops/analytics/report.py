@@ -9,10 +9,14 @@ Sans SC font (``static/vendor/noto-sans-sc``) so Chinese renders wherever the re
 
 from __future__ import annotations
 
+import bisect
+import functools
 import html
 import json
+import os
 import re
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -514,20 +518,54 @@ _RANGE_RE = re.compile(r"unicode-range:\s*(?P<ranges>[^;]+);")
 _URL_RE = re.compile(r"url\(\s*['\"]?\./(?P<path>[^)'\"]+)['\"]?\s*\)")
 
 
-def _covers(ranges: str, codepoints: set[int]) -> bool:
+@functools.lru_cache(maxsize=512)
+def _parse_ranges(ranges: str) -> tuple[tuple[int, int], ...]:
+    parsed = []
     for part in ranges.split(","):
         part = part.strip().upper().removeprefix("U+")
-        if not part:
-            continue
-        low, _sep, high = part.partition("-")
-        lo, hi = int(low, 16), int(high or low, 16)
-        if any(lo <= c <= hi for c in codepoints):
+        if part:
+            low, _sep, high = part.partition("-")
+            parsed.append((int(low, 16), int(high or low, 16)))
+    return tuple(parsed)
+
+
+def _covers(ranges: str, codepoints: list[int]) -> bool:
+    """Whether any of the sorted `codepoints` lies in a unicode-range."""
+    for lo, hi in _parse_ranges(ranges):
+        at = bisect.bisect_left(codepoints, lo)
+        if at < len(codepoints) and codepoints[at] <= hi:
             return True
     return False
 
 
+def font_cache_dir() -> Path:
+    return Path(settings.DATA_DIR) / "cache" / "fonts"
+
+
+def decoded_font(path: Path) -> Path:
+    """The TrueType file of a vendored WOFF2 subset, decoded once and kept under DATA_DIR/cache/fonts
+    (WeasyPrint decodes WOFF2 in pure Python, ~1.5 s a file on every PDF otherwise). Derived data:
+    deleting the directory only costs the next PDF the decoding."""
+    target = font_cache_dir() / (path.stem + ".ttf")
+    if target.exists():
+        return target
+    from fontTools.ttLib import TTFont
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    font = TTFont(str(path))
+    font.flavor = None
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    font.save(str(partial))
+    os.replace(partial, target)
+    return target
+
+
 _SUBSET_RE = re.compile(r"noto-sans-sc-(?P<subset>\d+)-\d+-normal")
 SVG_FONT = "Noto Sans SC, sans-serif"
+
+
+def _ttf_url(folder: Path, found: re.Match[str]) -> str:
+    return f"url('{decoded_font(folder / found.group('path')).as_uri()}') format('truetype')"
 
 
 def font_faces_for(text: str) -> tuple[str, list[str]]:
@@ -539,7 +577,7 @@ def font_faces_for(text: str) -> tuple[str, list[str]]:
     came out as blank glyphs), so each needed subset becomes a family of its own ("IPOps SC 117", with
     both weights) and the families are listed in order: text falls back from one to the next per
     character."""
-    codepoints = {ord(ch) for ch in set(text)}
+    codepoints = sorted({ord(ch) for ch in set(text)})
     faces: list[str] = []
     families: list[str] = []
     for path in FONT_CSS:
@@ -553,7 +591,8 @@ def font_faces_for(text: str) -> tuple[str, list[str]]:
             url = _URL_RE.search(body)
             subset = _SUBSET_RE.search(url.group("path")) if url else None
             family = f"IPOps SC {subset.group('subset') if subset else len(families)}"
-            body = _URL_RE.sub(lambda m: f"url('{(path.parent / m.group('path')).as_uri()}')", body)
+            body = re.sub(r"\s*format\('woff2'\)", "", body)
+            body = _URL_RE.sub(partial(_ttf_url, path.parent), body)
             body = re.sub(r"font-family:[^;]+;", f"font-family: '{family}';", body)
             body = _RANGE_RE.sub("", body)
             faces.append("@font-face {" + body + "}")
