@@ -186,8 +186,26 @@ def test_scope_filters_select_what_they_say(real_snapshot: Path, sql: Any) -> No
     assert {r["year"] for r in table_rows(years, "trend") if r["applications"]} <= {2012, 2013, 2014}
 
 
+class Recorder:
+    """Stands in for a job's Progress (set_total / advance / message)."""
+
+    def __init__(self) -> None:
+        self.total, self.done, self.messages = 0, 0, []
+
+    def set_total(self, total: int) -> None:
+        self.total = total
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+
+    def message(self, text: str) -> None:
+        self.messages.append(text)
+
+
 def test_a_scope_matching_nothing_gives_an_empty_report(real_snapshot: Path) -> None:
-    result = run_analyses(Scope.parse(years="1990-1991"), snapshot=real_snapshot)
+    progress = Recorder()
+    result = run_analyses(Scope.parse(years="1990-1991"), snapshot=real_snapshot, progress=progress)
+    assert progress.total == progress.done == len(result["modules"]) == len(progress.messages)
     assert result["empty"] and result["notes"]
     assert result["modules"]["overview"]["total"] == 0
     for name in ("trend", "lifecycle", "applicants", "technology", "regions", "key_patents", "industry"):
