@@ -70,6 +70,15 @@ class Tables:
     classifications: ir.Table
     info: dict[str, Any]
     _close: Any = None
+    _backend: Any = None
+
+    def materialise(self, expr: ir.Table) -> ir.Table:
+        """On DuckDB, `expr` computed once into a temporary table (the modules query the scoped patents a
+        dozen times; re-running the scope's filters and semi-joins each time costs more than keeping it).
+        On Spark the expression is returned as is (the cluster plans and caches its own way)."""
+        if self.backend != "duckdb" or self._backend is None:
+            return expr
+        return self._backend.create_table(f"ipops_scoped_{next(_view_counter)}", obj=expr, temp=True)
 
     def close(self) -> None:
         if self._close is not None:
@@ -110,7 +119,7 @@ def _duck_list(paths: list[str]) -> str:
     return "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
 
 
-def _open_duckdb(files: dict[str, dict[str, list[str]]]) -> tuple[Any, dict[str, ir.Table]]:
+def _open_duckdb(files: dict[str, dict[str, list[str]]]) -> tuple[Any, Any, dict[str, ir.Table]]:
     import duckdb
 
     con = duckdb.connect(":memory:")
@@ -130,7 +139,7 @@ def _open_duckdb(files: dict[str, dict[str, list[str]]]) -> tuple[Any, dict[str,
             sql += f" UNION ALL SELECT {cols} FROM read_parquet({_duck_list(listed['delta'])})"  # noqa: S608
         con.execute(f"CREATE VIEW {name} AS {sql}")
     backend = ibis.duckdb.from_connection(con)
-    return con, {name: backend.table(name) for name in COLUMNS}
+    return con, backend, {name: backend.table(name) for name in COLUMNS}
 
 
 # --- Spark ---------------------------------------------------------------------------------------------
@@ -208,8 +217,9 @@ def open_tables(backend: str = "duckdb", snapshot: Path | str | None = None) -> 
         raise BackendError(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}")
     root = Path(snapshot) if snapshot else store_dir()
     files, info = _snapshot_files(root)
+    ibis_backend = None
     if backend == "duckdb":
-        con, tables = _open_duckdb(files)
+        con, ibis_backend, tables = _open_duckdb(files)
         closer = con.close
     else:
         closer, tables = _open_spark(files)
@@ -220,6 +230,7 @@ def open_tables(backend: str = "duckdb", snapshot: Path | str | None = None) -> 
         classifications=tables["classifications"],
         info=info,
         _close=closer,
+        _backend=ibis_backend,
     )
 
 

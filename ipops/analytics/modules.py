@@ -47,8 +47,9 @@ class Context:
 
     @cached_property
     def patents(self) -> ir.Table:
-        """The patents in scope."""
-        return scoped_patents(self.tables, self.scope)
+        """The patents in scope (all columns but the abstract), computed once per run."""
+        scoped = scoped_patents(self.tables, self.scope)
+        return self.tables.materialise(scoped.select(*[c for c in scoped.columns if c != "abstract"]))
 
     @cached_property
     def ids(self) -> ir.Table:
@@ -57,14 +58,14 @@ class Context:
     @cached_property
     def classifications(self) -> ir.Table:
         """IPC classifications of the patents in scope (pid, code, subclass)."""
-        return ipc_of(self.tables, self.ids)
+        return self.tables.materialise(ipc_of(self.tables, self.ids))
 
     @cached_property
     def applicants(self) -> ir.Table:
         """Applicant links of the patents in scope (pid, aid, name, akind)."""
         a = self.tables.applicants
         links = a.select(pid=a.patent_id, aid=a.applicant_id, name=a.name, akind=a.kind)
-        return links.semi_join(self.ids, links.pid == self.ids.sid)
+        return self.tables.materialise(links.semi_join(self.ids, links.pid == self.ids.sid))
 
     @cached_property
     def total(self) -> int:
@@ -474,7 +475,7 @@ def key_patents(ctx: Context) -> dict[str, Any]:
         codes=step.codes.fill_null(0),
     )
     joined = step.left_join(parties, step.id == parties.lid)
-    t = joined.select(*step.columns, applicants=joined.applicants.fill_null(0))
+    t = ctx.tables.materialise(joined.select(*step.columns, applicants=joined.applicants.fill_null(0)))
     weights = {k: float(v) for k, v in ctx.config["key_patent_weights"].items()}
     indicators = [k for k in ("subclasses", "codes", "applicants", "granted") if weights.get(k)]
     maxima = rows(t.agg(**{k: t[k].max() for k in indicators}))[0] if indicators else {}
