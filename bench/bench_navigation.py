@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -282,6 +283,13 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--keep", type=Path, help="generate into (or reuse) this directory")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="ipops-nav-"))
+    try:
+        run(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, work: Path) -> None:
     setup_django(work / "data")
     from ipops.analytics.conf import load_config
     from ipops.analytics.report import render_pdf
