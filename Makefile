@@ -30,7 +30,7 @@ demo: migrate  ## install, migrate, load the demo region, start the worker and s
 	@$(PY) manage.py load_reference --if-empty || echo "IPC titles and technology fields not loaded (../shared/data not found): patents show IPC codes without titles."
 	$(PY) manage.py load_industries
 	$(PY) manage.py refresh_derived
-	$(PY) manage.py rebuild_index --incremental
+	$(PY) manage.py rebuild_index --background
 	@$(PY) manage.py fail_stale_jobs --silent-minutes 0 >/dev/null
 	@$(PY) manage.py db_worker --queue-name '*' --no-reload >>"$${IPOPS_DATA_DIR:-var}/worker.log" 2>&1 & \
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

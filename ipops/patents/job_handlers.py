@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ipops.core import audit
-from ipops.core.jobs import JobError, Progress, job_handler
+from ipops.core.jobs import JobError, Progress, job_handler, start_job
 from ipops.core.models import Job
+from ipops.corpus.store import REFRESH_JOB_KIND
 from ipops.patents.importers.base import FileProblem
 from ipops.patents.importers.pipeline import run_import
 from ipops.patents.services import IMPORT_JOB
@@ -59,4 +61,14 @@ def import_patents(job: Job, progress: Progress) -> dict[str, Any]:
         )
         % result
     )
+    if batch.created or batch.updated:
+        transaction.on_commit(lambda: refresh_derived_stores(job))
     return result
+
+
+def refresh_derived_stores(job: Job) -> None:
+    """Once an import has committed, the derived stores follow: the corpus refresh job (whose end starts the
+    search index refresh), unless one is already waiting to run."""
+    waiting = Job.objects.filter(kind=REFRESH_JOB_KIND, status=Job.Status.QUEUED).exists()
+    if not waiting:
+        start_job(actor=job.created_by, kind=REFRESH_JOB_KIND, organisation=job.organisation)

@@ -338,3 +338,17 @@ def test_uspto_bulk_xml_through_the_same_pipeline(region: dict, tmp_path: Path) 
     assert patent.patent_type == "invention"  # a US utility grant (kind B2)
     assert [a.name for a in patent.applicants.all()] == ["Microsoft Corporation"]
     assert run(region, bulk).result["unchanged"] == 2
+
+
+def test_an_import_that_changed_patents_queues_the_derived_store_refresh(
+    region: dict, django_capture_on_commit_callbacks
+) -> None:
+    refreshes = Job.objects.filter(kind="corpus.refresh")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run(region, CNIPA_CSV).status == Job.Status.SUCCEEDED
+    assert refreshes.count() == 1 and refreshes.get().status == Job.Status.QUEUED
+    assert refreshes.get().created_by == region["operator"]
+    refreshes.update(status=Job.Status.SUCCEEDED)
+    with django_capture_on_commit_callbacks(execute=True):  # the same file again: nothing changed
+        assert run(region, CNIPA_CSV).status == Job.Status.SUCCEEDED
+    assert refreshes.count() == 1

@@ -8,7 +8,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ipops.core.jobs import start_job
 from ipops.search import engine
+from ipops.search.ipc_suggest.training import TRAIN_JOB_KIND, NothingToLearnError
+from ipops.search.ipc_suggest.training import train as train_ipc
+from ipops.search.services import REFRESH_JOB
 
 
 class Command(BaseCommand):
@@ -16,6 +20,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--incremental", action="store_true", help="only what changed since the last run")
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="queue the rebuild and the IPC suggester's training as jobs for the worker and return",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         last = [0.0]
@@ -25,6 +34,13 @@ class Command(BaseCommand):
                 last[0] = done
                 self.stderr.write(f"  {done}/{total} patents")
 
+        if options["background"]:
+            refresh = start_job(actor=None, kind=REFRESH_JOB, params={"full": not options["incremental"]})
+            training = start_job(actor=None, kind=TRAIN_JOB_KIND)
+            self.stdout.write(
+                f"Queued for the job worker: search index {refresh.pk}, IPC suggester {training.pk}"
+            )
+            return
         run = engine.refresh if options["incremental"] else engine.rebuild
         try:
             result = run(progress=report)
@@ -35,3 +51,10 @@ class Command(BaseCommand):
             f"{r['mode']}: {r['indexed']} patents indexed, {r['deleted']} removed, "
             f"{r['embedded']} texts embedded, {r['seconds']} s"
         )
+        if not options["incremental"]:
+            try:
+                meta = train_ipc()
+            except NothingToLearnError as exc:
+                self.stdout.write(str(exc))
+            else:
+                self.stdout.write(f"IPC suggester trained on {meta['patents']} patents")
