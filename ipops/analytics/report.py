@@ -610,17 +610,23 @@ def font_css_for(text: str) -> str:
 
 def render_pdf(result: dict[str, Any], *, title: str = "", conclusions: str = "") -> bytes:
     """The report as PDF (WeasyPrint; static charts; the vendored Noto Sans SC font)."""
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-
     page = render_html(result, title=title, conclusions=conclusions, interactive=False)
     _faces, families = font_faces_for(page)
     page = page.replace(
         f'font-family="{SVG_FONT}"', 'font-family="' + ", ".join([*families, "sans-serif"]) + '"'
     )
+    return html_to_pdf(page, base_url=str(VENDOR))
+
+
+def html_to_pdf(page: str, *, base_url: str) -> bytes:
+    """Any page of the platform as PDF with the vendored Noto Sans SC: only the font subsets its characters
+    need, each as a family of its own (see `font_faces_for`), so Chinese renders and rendering stays fast."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
     fonts = FontConfiguration()  # @font-face rules only load through a font configuration
     stylesheets = [CSS(string=font_css_for(page), font_config=fonts)]
-    document = HTML(string=page, base_url=str(VENDOR))
+    document = HTML(string=page, base_url=base_url)
     return bytes(document.write_pdf(stylesheets=stylesheets, font_config=fonts))
 
 

@@ -303,18 +303,15 @@ def report_context(
         "conclusions": conclusions,
         "overview": run.overview,
         "scope": run.scope,
-        "font_css": font_css(),
     }
 
 
 def write_html_and_pdf(folder: Path, context: dict[str, Any]) -> None:
     html = render_to_string("navigation/report_document.html", context)
     (folder / REPORT_FILES["html"]).write_text(html, encoding="utf-8")
-    from weasyprint import HTML
+    from ipops.analytics.report import html_to_pdf
 
-    # full_fonts: embed the (already split) font files as they are instead of subsetting each one, which
-    # took most of the rendering time
-    HTML(string=html, base_url=str(folder)).write_pdf(folder / REPORT_FILES["pdf"], full_fonts=True)
+    (folder / REPORT_FILES["pdf"]).write_bytes(html_to_pdf(html, base_url=str(folder)))
 
 
 def write_documents(folder: Path, *, project: Any, run: Any, conclusions: str) -> str:
@@ -341,22 +338,6 @@ def write_documents(folder: Path, *, project: Any, run: Any, conclusions: str) -
         folder, report_context(project=project, run=run, chart_specs=specs, conclusions=conclusions)
     )
     return "overview"
-
-
-def font_css() -> str:
-    """@font-face rules pointing at the vendored Noto Sans SC files (absolute file URLs for WeasyPrint);
-    the regular weight only (headings are synthesised bold), which halves the fonts to load."""
-    folder = Path(settings.BASE_DIR) / "ipops" / "static" / "vendor" / "noto-sans-sc"
-    css = []
-    for weight in ("400",):
-        path = folder / f"{weight}.css"
-        if path.exists():
-            css.append(
-                path.read_text(encoding="utf-8").replace(
-                    "url(./files/", f"url({(folder / 'files').as_uri()}/"
-                )
-            )
-    return "\n".join(css)
 
 
 def dumps(value: Any) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -204,17 +203,6 @@ def _report_context(valuation: Valuation) -> dict[str, Any]:
     }
 
 
-def font_css() -> str:
-    """@font-face rules of the vendored Noto Sans SC with absolute file URLs, for WeasyPrint."""
-    folder = Path(settings.BASE_DIR) / "ipops" / "static" / "vendor" / "noto-sans-sc"
-    files = (folder / "files").as_uri()
-    return "\n".join(
-        (folder / f"{w}.css").read_text(encoding="utf-8").replace("url(./files/", f"url({files}/")
-        for w in ("400", "700")
-        if (folder / f"{w}.css").exists()
-    )
-
-
 @require_safe
 @login_required
 def valuation_detail(request: AuthedRequest, pk: Any) -> HttpResponseBase:
@@ -231,14 +219,10 @@ def valuation_detail(request: AuthedRequest, pk: Any) -> HttpResponseBase:
 @login_required
 def valuation_pdf(request: AuthedRequest, pk: Any) -> HttpResponseBase:
     valuation = _valuation_or_404(request.user, pk)
-    from weasyprint import HTML
+    from ipops.analytics.report import html_to_pdf
 
-    html = render_to_string(
-        "valuation/valuation_pdf.html",
-        {**_report_context(valuation), "font_css": font_css()},
-        request=request,
-    )
-    pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    html = render_to_string("valuation/valuation_pdf.html", _report_context(valuation), request=request)
+    pdf = html_to_pdf(html, base_url=str(settings.BASE_DIR))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="valuation-{valuation.pk}-v{valuation.version}.pdf"'

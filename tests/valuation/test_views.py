@@ -15,6 +15,7 @@ from ipops.accounts.models import Organisation
 from ipops.patents.models import Applicant, Patent
 from ipops.valuation import services
 from ipops.valuation.models import InnovationProfile, PatentAward, Valuation
+from tests.analytics.test_report import pdf_text_chars
 
 from .test_services import FULL
 
@@ -81,6 +82,9 @@ def test_bank_user_values_a_patent_and_reads_the_report(login, patent: Patent) -
         and pdf["Content-Type"] == "application/pdf"
         and pdf.content.startswith(b"%PDF")
     )
+    # the Chinese of the report (the title, the patent's title) is drawn from the vendored font and maps back
+    wanted = {ch for ch in "价值评估报告" + patent.title if "\u4e00" <= ch <= "\u9fff"}
+    assert wanted <= pdf_text_chars(pdf.content)
     listing = client.get(reverse("valuation:valuation_list"))
     assert (
         NUMBER in listing.content.decode() and '<option value="licence_transfer">' in listing.content.decode()
