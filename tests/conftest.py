@@ -13,6 +13,7 @@ from django.test import Client
 from ipops.accounts.models import Organisation, User
 from ipops.core import audit_guard
 from ipops.core.models import AuditEntry
+from tests.browser.chromium import browser, page  # noqa: F401  (the Chromium fixtures, for every browser test)
 
 PASSWORD = "Ipops-Demo-2026"
 

@@ -262,15 +262,14 @@ def organisation_list(request: AuthedRequest) -> HttpResponseBase:
 def organisation_detail(request: AuthedRequest, pk: Any) -> HttpResponseBase:
     organisation = get_object_or_404(Organisation, pk=pk)
     services.require_read_organisation(request.user, organisation)
+    error = ""
     try:
         view = portfolio.organisation_view(organisation, scenario=request.GET.get("scenario") or None)
     except SnapshotMissingError:
-        view = None
+        view = None  # the page says the snapshot is not built yet
     except ValuationInputError as exc:
         view = None
         error = str(exc.message)
-    else:
-        error = ""
     return render(
         request,
         "valuation/organisation_detail.html",

@@ -10,7 +10,7 @@ import pytest
 from ipops.core.jobs import execute_job
 from ipops.core.models import Job
 from ipops.navigation.models import NavigationProject
-from tests.browser.conftest import screenshot
+from tests.browser.chromium import screenshot
 from tests.browser.test_roles_and_language import log_in, log_out
 from tests.navigation.conftest import corpus, data_dirs  # noqa: F401  (the real-records fixtures)
 

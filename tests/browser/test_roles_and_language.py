@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 
-from tests.browser.conftest import screenshot
+from tests.browser.chromium import screenshot
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

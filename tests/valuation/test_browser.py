@@ -9,7 +9,7 @@ import pytest
 
 from ipops.patents.models import Patent
 from ipops.valuation.models import Valuation
-from tests.browser.conftest import browser, page, screenshot  # noqa: F401  (the Chromium fixtures)
+from tests.browser.chromium import screenshot
 from tests.browser.test_roles_and_language import log_in
 
 from .test_services import FULL
@@ -17,7 +17,7 @@ from .test_services import FULL
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_bank_user_values_a_patent_and_sees_the_radar_chart(page, live_server, granted: dict) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_bank_user_values_a_patent_and_sees_the_radar_chart(page, live_server, granted: dict) -> None:  # type: ignore[no-untyped-def]
     Patent.objects.filter(pub_number="CN102889890B").update(legal_status="granted")
     base = live_server.url
     log_in(page, base, "bank_user")

@@ -1,4 +1,7 @@
-"""A real Chromium (Debian's package) driven by Playwright against the live test server."""
+"""A real Chromium (Debian's package) driven by Playwright against the live test server.
+
+The fixtures are registered once, in tests/conftest.py, so browser tests anywhere in the suite share one
+Playwright session (a second one in the same thread fails)."""
 
 from __future__ import annotations
 
