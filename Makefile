@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/ipops
+# the suite runs in one process per CPU (pytest-xdist), a test file per process at a time; TEST_PROCS=0 runs it in one
+TEST_PROCS ?= auto
+PYTEST_PARALLEL := $(if $(filter 0,$(TEST_PROCS)),,-n $(TEST_PROCS) --dist loadfile)
 
 .PHONY: install messages migrate demo serve worker test test-sqlite test-postgres lint format lock clean
 
@@ -41,11 +44,11 @@ demo: migrate  ## install, migrate, load the demo region, start the worker and s
 test: install test-sqlite test-postgres  ## run the whole suite on SQLite, then on PostgreSQL when reachable
 
 test-sqlite: install
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_PARALLEL)
 
 test-postgres: install
 	@if $(PY) scripts/pg_reachable.py "$(PG_URL)"; then \
-	  echo "== PostgreSQL: $(PG_URL)"; DATABASE_URL="$(PG_URL)" $(PY) -m pytest; \
+	  echo "== PostgreSQL: $(PG_URL)"; DATABASE_URL="$(PG_URL)" $(PY) -m pytest $(PYTEST_PARALLEL); \
 	elif [ -n "$$IPOPS_REQUIRE_POSTGRES" ]; then \
 	  echo "PostgreSQL is required (IPOPS_REQUIRE_POSTGRES) but $(PG_URL) is not reachable"; exit 1; \
 	else echo "== PostgreSQL not reachable at $(PG_URL): suite ran on SQLite only"; fi

@@ -539,7 +539,9 @@ def _covers(ranges: str, codepoints: list[int]) -> bool:
 
 
 def font_cache_dir() -> Path:
-    return Path(settings.DATA_DIR) / "cache" / "fonts"
+    """IPOPS_FONT_CACHE_DIR, else DATA_DIR/cache/fonts (the test settings share one across processes)."""
+    configured = getattr(settings, "IPOPS_FONT_CACHE_DIR", None)
+    return Path(configured) if configured else Path(settings.DATA_DIR) / "cache" / "fonts"
 
 
 def decoded_font(path: Path) -> Path:
