@@ -22,6 +22,7 @@ import argparse
 import csv
 import os
 import random
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -44,8 +45,9 @@ import numpy as np  # noqa: E402
 
 from ipops.search import text  # noqa: E402
 from ipops.search.documents import SearchDoc  # noqa: E402
-from ipops.search.keyword import Filters, KeywordIndex  # noqa: E402
+from ipops.search.keyword import Filters, KeywordIndex, analyse_texts  # noqa: E402
 from ipops.search.querylang import parse  # noqa: E402
+from ipops.search.settings import config  # noqa: E402
 from ipops.search.vectors import VectorIndex  # noqa: E402
 
 FACET_COLUMNS = ("ptype", "year", "sub", "status")
@@ -57,13 +59,15 @@ def p95(values: list[float]) -> float:
     return sorted(values)[int(len(values) * 0.95) - 1] * 1000
 
 
-def load_docs(rows: int, workdir: Path) -> list[SearchDoc]:
-    path = workdir / f"synth-{rows}.csv"
+def load_docs(rows: int, workdir: Path, csv_path: Path | None = None) -> list[SearchDoc]:
+    path = csv_path or workdir / f"synth-{rows}.csv"
     if not path.exists():
         cnipa_synth.generate(rows, path)
     docs = []
     with open(path, encoding="utf-8") as f:
         for i, r in enumerate(csv.DictReader(f)):
+            if i >= rows:
+                break
             codes = [c.split("(")[0].replace(" ", "").upper() for c in r["分类号"].split(";") if c.strip()]
             day = r["申请日"].replace(".", "")
             docs.append(
@@ -99,20 +103,28 @@ def make_queries(docs: list[SearchDoc], n: int, seed: int = 1) -> list[tuple[str
 
 
 def bench_tantivy(docs: list[SearchDoc], queries: list[tuple[str, str]], workdir: Path, repeat: int) -> dict:
+    """Build as `engine.rebuild` does (its writer settings and analysis workers from the configuration;
+    documents handed over in chunks of 2,000), commit once, then query."""
+    cfg = config()
     folder = workdir / "tantivy"
-    memo = text._segment
-    text._segment = memo.__wrapped__  # type: ignore[attr-defined,assignment]
-    start = time.perf_counter()
+    print(f"tantivy build: load {os.getloadavg()}", flush=True)
+    start, c0, children0 = time.perf_counter(), _cpu(), _children_cpu()
     index = KeywordIndex.create(folder)
-    writer = index.writer()
-    with ProcessPoolExecutor(max_workers=2) as pool:  # as `rebuild_index` does from `parallel_from` patents
-        for first in range(0, len(docs), 20_000):
-            index.add(docs[first : first + 20_000], writer, pool)
+    writer = index.writer(int(cfg["index_heap_mb"]), int(cfg["index_threads"]))
+    with ProcessPoolExecutor(max_workers=int(cfg["index_workers"])) as pool:
+        index.add_chunks((docs[i : i + 2000] for i in range(0, len(docs), 2000)), writer, pool)
+    added = time.perf_counter() - start
     writer.commit()
     writer.wait_merging_threads()
     index.index.reload()
     build = time.perf_counter() - start
-    text._segment = memo  # type: ignore[assignment]
+    cpu, children = _cpu() - c0, _children_cpu() - children0
+    segments = len(list(folder.glob("*.idx")))
+    print(
+        f"tantivy build: {build:.1f} s (documents added {added:.1f} s, commit + merges {build - added:.1f} s); "
+        f"CPU main {cpu:.0f} s + analysis workers {children:.0f} s; {segments} segments; load {os.getloadavg()}",
+        flush=True,
+    )
     filters = Filters(patent_type="invention", year_from=2012, year_to=2020)
     times, totals = [], []
     for _ in range(repeat):
@@ -126,8 +138,12 @@ def bench_tantivy(docs: list[SearchDoc], queries: list[tuple[str, str]], workdir
     return {"build": build, "p95": p95(times), "p50": statistics.median(times) * 1000, "totals": totals}
 
 
-def analysed(doc: SearchDoc) -> str:
-    return text.joined(text.words(f"{doc.title} {doc.abstract} {doc.claim}"))
+def baseline_words(docs: list[SearchDoc]) -> list[str]:
+    """What the baselines index: the words of title, abstract and first claim (both cores)."""
+    texts = [f"{d.title} {d.abstract} {d.claim}" for d in docs]
+    batches = [texts[i : i + 2000] for i in range(0, len(texts), 2000)]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        return [w for result in pool.map(analyse_texts, batches) for w, _g in result]
 
 
 def bench_fts5(
@@ -240,6 +256,75 @@ def bench_vectors(n_exact: int, n_hnsw: int, queries: int = 200) -> dict:
     return out
 
 
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def _children_cpu() -> float:
+    t = os.times()
+    return t.children_user + t.children_system
+
+
+def bench_hnsw(
+    n: int, m: int, ef_construction: int, efs: list[int], queries: int = 200, save: Path | None = None
+) -> None:
+    """hnswlib over n random unit 512-d vectors through `VectorIndex`: build time, CPU, memory, then for
+    each search ef the top-10 p50/p95, top-1 = exact and recall@10 against exact search, for queries that
+    are perturbed corpus vectors (as `bench_vectors`) and for fresh random unit vectors (no near neighbour:
+    the hardest case)."""
+    rng = np.random.default_rng(0)
+    matrix = rng.standard_normal((n, 512), dtype=np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    rss0 = _rss_mb()
+    print(
+        f"hnsw: {n:,} vectors, M {m}, ef_construction {ef_construction}; load {os.getloadavg()}", flush=True
+    )
+    t0, c0 = time.perf_counter(), _cpu()
+    index = VectorIndex(
+        [str(i) for i in range(n)], matrix, hnsw_threshold=1, m=m, ef_construction=ef_construction
+    )
+    build, cpu = time.perf_counter() - t0, _cpu() - c0
+    print(
+        f"hnsw build {build:.1f} s (CPU {cpu:.0f} s), RSS +{_rss_mb() - rss0:,.0f} MB over the "
+        f"{matrix.nbytes / 2**20:,.0f} MB matrix; load {os.getloadavg()}",
+        flush=True,
+    )
+    if save is not None:
+        index.graph.save_index(str(save))  # type: ignore[union-attr]
+    near = matrix[rng.integers(0, n, queries)] + rng.standard_normal((queries, 512), dtype=np.float32) * 0.01
+    far = rng.standard_normal((queries, 512), dtype=np.float32)
+    for label, probes in (("perturbed corpus vectors", near), ("fresh random vectors", far)):
+        probes /= np.linalg.norm(probes, axis=1, keepdims=True)
+        truth = np.empty((queries, 10), dtype=np.int64)
+        for start in range(0, queries, 50):
+            scores = matrix @ probes[start : start + 50].T
+            top = np.argpartition(-scores, 9, axis=0)[:10].T
+            for j, row in enumerate(top):
+                truth[start + j] = row[np.argsort(-scores[row, j])]
+            del scores
+        for ef in efs:
+            index.ef = ef
+            times, top1, recall = [], 0, 0.0
+            for q, want in zip(probes, truth, strict=True):
+                t1 = time.perf_counter()
+                hits = index.search(q, 10)
+                times.append(time.perf_counter() - t1)
+                got = [int(pid) for pid, _s in hits]
+                top1 += got[0] == want[0]
+                recall += len(set(got) & set(want.tolist())) / 10
+            print(
+                f"  {label}, ef {ef}: top-10 p50 {statistics.median(times) * 1000:.2f} ms p95 {p95(times):.2f} ms; "
+                f"top-1 = exact {top1}/{queries}; recall@10 {recall / queries:.3f}; load {os.getloadavg()}",
+                flush=True,
+            )
+
+
 def bench_embedding(docs: list[SearchDoc], n: int = 256) -> float:
     from ipops.search.embed import UseEmbedder
 
@@ -261,29 +346,70 @@ def main() -> None:
     parser.add_argument("--hnsw", type=int, default=200_000, help="hnswlib graph over this many vectors")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--skip-pg", action="store_true")
+    parser.add_argument("--skip-baselines", action="store_true", help="tantivy only")
+    parser.add_argument(
+        "--baseline-repeat", type=int, default=0, help="repeats for FTS5/PostgreSQL (default --repeat)"
+    )
+    parser.add_argument(
+        "--csv", type=Path, default=None, help="an existing cnipa_synth CSV (first --rows rows)"
+    )
+    parser.add_argument("--skip-semantic", action="store_true", help="no embedding or vector part")
+    parser.add_argument("--hnsw-only", type=int, default=0, help="only bench_hnsw over this many vectors")
+    parser.add_argument("--hnsw-m", type=int, default=int(config()["hnsw_m"]))
+    parser.add_argument("--hnsw-efc", type=int, default=int(config()["hnsw_ef_construction"]))
+    parser.add_argument("--hnsw-ef", default="64,128,256", help="search ef values to compare")
+    parser.add_argument("--hnsw-save", type=Path, default=None)
     args = parser.parse_args()
+    if args.hnsw_only:
+        c0 = _cpu()
+        bench_hnsw(
+            args.hnsw_only,
+            args.hnsw_m,
+            args.hnsw_efc,
+            [int(x) for x in args.hnsw_ef.split(",")],
+            save=args.hnsw_save,
+        )
+        print(f"process CPU {_cpu() - c0:.0f} s; load {os.getloadavg()}")
+        return
+    c0 = _cpu()
+    print(f"load average at start {os.getloadavg()}", flush=True)
     work = Path(tempfile.mkdtemp(prefix="ipops-search-speed-"))
-    docs = load_docs(args.rows, work)
+    t0 = time.perf_counter()
+    docs = load_docs(args.rows, work, args.csv)
     queries = make_queries(docs, args.queries)
     print(
-        f"{len(docs):,} synthetic patents, {len(queries)} two-word AND queries x {args.repeat}, filter type+years, 4-6 facets"
+        f"{len(docs):,} synthetic patents read in {time.perf_counter() - t0:.0f} s (not timed below), "
+        f"{len(queries)} two-word AND queries x {args.repeat}, filter type+years, 4-6 facets",
+        flush=True,
     )
     tv = bench_tantivy(docs, queries, work, args.repeat)
     print(
         f"tantivy: build {tv['build']:.1f} s ({len(docs) / tv['build']:,.0f} docs/s, 1M extrapolated "
         f"{1_000_000 / (len(docs) / tv['build']) / 60:.1f} min); query p50 {tv['p50']:.1f} ms p95 {tv['p95']:.1f} ms; "
-        f"median matches {statistics.median(tv['totals']):.0f}"
+        f"median matches {statistics.median(tv['totals']):.0f}; load {os.getloadavg()}",
+        flush=True,
     )
-    words = [analysed(d) for d in docs]
-    fts = bench_fts5(docs, words, queries, work, args.repeat)
-    print(
-        f"SQLite FTS5: build {fts['build']:.1f} s; query p50 {fts['p50']:.1f} ms p95 {fts['p95']:.1f} ms; tantivy/FTS5 p95 ratio {tv['p95'] / fts['p95']:.3f}"
-    )
-    if not args.skip_pg:
-        pg = bench_pg(args.pg, docs, words, queries, args.repeat)
+    shutil.rmtree(work / "tantivy", ignore_errors=True)
+    if not args.skip_baselines:
+        brepeat = args.baseline_repeat or args.repeat
+        words = baseline_words(docs)
+        fts = bench_fts5(docs, words, queries, work, brepeat)
         print(
-            f"PostgreSQL FTS: build {pg['build']:.1f} s; query p50 {pg['p50']:.1f} ms p95 {pg['p95']:.1f} ms; tantivy/PG p95 ratio {tv['p95'] / pg['p95']:.3f}"
+            f"SQLite FTS5 (x {brepeat}): build {fts['build']:.1f} s; query p50 {fts['p50']:.1f} ms p95 {fts['p95']:.1f} ms; "
+            f"tantivy/FTS5 p95 ratio {tv['p95'] / fts['p95']:.3f}; load {os.getloadavg()}",
+            flush=True,
         )
+        (work / "fts5.sqlite3").unlink(missing_ok=True)
+        if not args.skip_pg:
+            pg = bench_pg(args.pg, docs, words, queries, brepeat)
+            print(
+                f"PostgreSQL FTS (x {brepeat}): build {pg['build']:.1f} s; query p50 {pg['p50']:.1f} ms p95 {pg['p95']:.1f} ms; "
+                f"tantivy/PG p95 ratio {tv['p95'] / pg['p95']:.3f}; load {os.getloadavg()}",
+                flush=True,
+            )
+    if args.skip_semantic:
+        print(f"process CPU {_cpu() - c0:.0f} s (+ children {_children_cpu():.0f} s); load {os.getloadavg()}")
+        return
     rate = bench_embedding(docs)
     print(
         f"USE embedding (title + abstract start, batches of 64, 2 threads): {rate:.0f} texts/s; 1M texts ~ {1_000_000 / rate / 3600:.1f} h"

@@ -122,6 +122,16 @@ def cache(root: Path | None = None, embedder: Embedder | None = None) -> VectorC
     return VectorCache(path, embedder or default_embedder())
 
 
+def vector_options(cfg: dict[str, Any]) -> dict[str, int]:
+    """The hnswlib settings of `config/ranking.json` as `VectorIndex` keyword arguments."""
+    return {
+        "hnsw_threshold": int(cfg["hnsw_threshold"]),
+        "ef": int(cfg["hnsw_ef"]),
+        "m": int(cfg["hnsw_m"]),
+        "ef_construction": int(cfg["hnsw_ef_construction"]),
+    }
+
+
 def _labels(doc: SearchDoc) -> str:
     return "|".join(doc.subclasses)
 
@@ -140,7 +150,7 @@ def rebuild(
     with _locked(root):
         building = root / "keyword.new"
         keyword = KeywordIndex.create(building)
-        writer = keyword.writer()
+        writer = keyword.writer(int(cfg["index_heap_mb"]), int(cfg["index_threads"]))
         vcache = cache(root, embedder)
         ids: list[str] = []
         labels: list[str] = []
@@ -148,23 +158,26 @@ def rebuild(
         done = 0
         embedded_before = vcache.db.execute("SELECT count(*) FROM vec").fetchone()[0]
         pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
-        for chunk in iter_docs():
-            keyword.add(chunk, writer, pool)
-            parts.append(vcache.vectors([d.semantic_text for d in chunk], batch=int(cfg["embed_batch"])))
-            ids.extend(d.id for d in chunk)
-            labels.extend(_labels(d) for d in chunk)
-            done += len(chunk)
-            if progress:
-                progress(done, total, "")
+
+        def chunks() -> Iterator[list[SearchDoc]]:
+            nonlocal done
+            for chunk in iter_docs():
+                parts.append(vcache.vectors([d.semantic_text for d in chunk], batch=int(cfg["embed_batch"])))
+                ids.extend(d.id for d in chunk)
+                labels.extend(_labels(d) for d in chunk)
+                done += len(chunk)
+                if progress:
+                    progress(done, total, "")
+                yield chunk
+
+        keyword.add_chunks(chunks(), writer, pool)
         if pool is not None:
             pool.shutdown()
         writer.commit()
         writer.wait_merging_threads()
         dim = vcache.embedder.dim
         matrix = np.concatenate(parts) if parts else np.zeros((0, dim), np.float32)
-        vectors = VectorIndex(
-            ids, matrix, hnsw_threshold=int(cfg["hnsw_threshold"]), ef=int(cfg["hnsw_ef"]), labels=labels
-        )
+        vectors = VectorIndex(ids, matrix, labels=labels, **vector_options(cfg))
         vectors.save(root / "vectors")
         embedded = vcache.db.execute("SELECT count(*) FROM vec").fetchone()[0] - embedded_before
         vcache.close()
@@ -215,12 +228,7 @@ def refresh(
         changed = list(dict.fromkeys(changed + sorted(db_ids - held)))
         deleted = held - db_ids
         vcache = cache(root, embedder)
-        vectors = VectorIndex.load(
-            root / "vectors",
-            hnsw_threshold=int(cfg["hnsw_threshold"]),
-            ef=int(cfg["hnsw_ef"]),
-            dim=vcache.embedder.dim,
-        )
+        vectors = VectorIndex.load(root / "vectors", dim=vcache.embedder.dim, **vector_options(cfg))
         new_vectors: dict[str, np.ndarray] = {}
         new_labels: dict[str, str] = {}
         docs_done = 0
@@ -270,9 +278,7 @@ def stores(root: Path | None = None) -> Stores:
             cfg = config()
             loaded = Stores(
                 keyword=KeywordIndex(root / "keyword"),
-                vectors=VectorIndex.load(
-                    root / "vectors", hnsw_threshold=int(cfg["hnsw_threshold"]), ef=int(cfg["hnsw_ef"])
-                ),
+                vectors=VectorIndex.load(root / "vectors", **vector_options(cfg)),
                 generation=generation,
             )
             _LOADED[key] = loaded

@@ -4,8 +4,9 @@ tantivy's whitespace tokenizer; filters and facets use raw fast fields."""
 from __future__ import annotations
 
 import shutil
+from collections import deque
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,37 +45,49 @@ def schema() -> tantivy.Schema:
 SCHEMA = schema()
 
 
-def analyse(doc: SearchDoc) -> dict[str, Any]:
-    """A document's field values (the costly part of indexing: runs in worker processes when asked)."""
-    body = f"{doc.abstract}\n{doc.claim}"
-    appl = " ".join(doc.applicants)
-    values: dict[str, Any] = {
-        "id": doc.id,
-        "title_w": text.joined(text.words(doc.title)),
-        "title_g": text.joined(text.grams(doc.title)),
-        "body_w": text.joined(text.words(body)),
-        "body_g": text.joined(text.grams(body)),
-        "applicant_w": text.joined(text.words(appl)),
-        "applicant_g": text.joined(text.grams(appl)),
-        "sub": doc.subclasses,
-        "code": doc.codes,
-        "appl": doc.applicants,
-        "owner": doc.owner_kinds,
-        "ptype": doc.patent_type or "-",
-        "status": doc.legal_status or "-",
-        "region": doc.region or "-",
-        "year": doc.year,
-        "date": doc.date,
-    }
-    return values
+BATCH = 500  # documents per analysis task
+IN_FLIGHT = 8  # analysis tasks queued at most (bounded: the input may be the whole database)
 
 
-def analyse_many(docs: list[SearchDoc]) -> list[dict[str, Any]]:
-    return [analyse(d) for d in docs]
+def _texts(docs: list[SearchDoc]) -> list[str]:
+    """The analysed texts of documents, three per document: title, abstract + first claim, applicants."""
+    out: list[str] = []
+    for doc in docs:
+        out += (doc.title, f"{doc.abstract}\n{doc.claim}", " ".join(doc.applicants))
+    return out
 
 
-def document(doc: SearchDoc) -> tantivy.Document:
-    return tantivy.Document(**analyse(doc))
+def analyse_texts(texts: list[str]) -> list[tuple[str, str]]:
+    """The costly part of indexing (runs in worker processes when asked): words and bigrams of each text."""
+    return text.analysed_many(texts)
+
+
+def _document(doc: SearchDoc, fields: list[tuple[str, str]]) -> tantivy.Document:
+    (title_w, title_g), (body_w, body_g), (appl_w, appl_g) = fields
+    return tantivy.Document(
+        id=doc.id,
+        title_w=title_w,
+        title_g=title_g,
+        body_w=body_w,
+        body_g=body_g,
+        applicant_w=appl_w,
+        applicant_g=appl_g,
+        sub=doc.subclasses,
+        code=doc.codes,
+        appl=doc.applicants,
+        owner=doc.owner_kinds,
+        ptype=doc.patent_type or "-",
+        status=doc.legal_status or "-",
+        region=doc.region or "-",
+        year=doc.year,
+        date=doc.date,
+    )
+
+
+def documents(docs: list[SearchDoc], analysed: list[tuple[str, str]] | None = None) -> list[tantivy.Document]:
+    """tantivy documents of search documents (`analysed`: `analyse_texts(_texts(docs))` if done already)."""
+    fields = analysed if analysed is not None else analyse_texts(_texts(docs))
+    return [_document(doc, fields[3 * i : 3 * i + 3]) for i, doc in enumerate(docs)]
 
 
 @dataclass
@@ -124,8 +137,10 @@ class KeywordIndex:
         return cls(path)
 
     # --- writing ----------------------------------------------------------------------------------
-    def writer(self) -> tantivy.IndexWriter:
-        return self.index.writer(heap_size=128_000_000, num_threads=2)
+    def writer(self, heap_mb: int = 128, threads: int = 2) -> tantivy.IndexWriter:
+        """A writer with `heap_mb` MB of indexing memory shared by `threads` indexing threads (tantivy
+        writes a segment whenever a thread's share is full: more memory, fewer segments to merge)."""
+        return self.index.writer(heap_size=heap_mb * 1_000_000, num_threads=threads)
 
     def add(
         self,
@@ -133,33 +148,52 @@ class KeywordIndex:
         writer: tantivy.IndexWriter | None = None,
         pool: ProcessPoolExecutor | None = None,
     ) -> int:
-        """Index documents; with a process pool, text analysis runs in its workers (batches of 500)."""
+        """Index documents (committed here unless a writer is given)."""
+        return self.add_chunks([list(docs)], writer, pool)
+
+    def add_chunks(
+        self,
+        chunks: Iterable[list[SearchDoc]],
+        writer: tantivy.IndexWriter | None = None,
+        pool: ProcessPoolExecutor | None = None,
+    ) -> int:
+        """Index chunks of documents as they come (a generator reading the database, say). With a process
+        pool, text analysis runs in its workers, a bounded number of batches ahead of the writer."""
         own = writer is None
         w = writer or self.writer()
         n = 0
-        if pool is None:
-            for doc in docs:
-                w.add_document(document(doc))
-                n += 1
-        else:
-            items = list(docs)
-            batches = [items[i : i + 500] for i in range(0, len(items), 500)]
-            for analysed in pool.map(analyse_many, batches):
-                for values in analysed:
-                    w.add_document(tantivy.Document(**values))
-                    n += 1
+        pending: deque[tuple[list[SearchDoc], Future[list[tuple[str, str]]]]] = deque()
+        for chunk in chunks:
+            for start in range(0, len(chunk), BATCH):
+                batch = chunk[start : start + BATCH]
+                if pool is None:
+                    n += self._write(w, batch, analyse_texts(_texts(batch)))
+                    continue
+                pending.append((batch, pool.submit(analyse_texts, _texts(batch))))
+                while len(pending) > IN_FLIGHT:
+                    done, future = pending.popleft()
+                    n += self._write(w, done, future.result())
+        while pending:
+            done, future = pending.popleft()
+            n += self._write(w, done, future.result())
         if own:
             w.commit()
             w.wait_merging_threads()
             self.index.reload()
         return n
 
+    @staticmethod
+    def _write(w: tantivy.IndexWriter, docs: list[SearchDoc], analysed: list[tuple[str, str]]) -> int:
+        for document in documents(docs, analysed):
+            w.add_document(document)
+        return len(docs)
+
     def replace(self, docs: list[SearchDoc], deleted: Iterable[str]) -> None:
         w = self.writer()
         for pid in [*deleted, *(d.id for d in docs)]:
             w.delete_documents_by_term("id", pid)
-        for doc in docs:
-            w.add_document(document(doc))
+        for document in documents(docs):
+            w.add_document(document)
         w.commit()
         w.wait_merging_threads()
         self.index.reload()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from operator import add
 from pathlib import Path
 
 import rjieba
@@ -82,6 +83,50 @@ def grams(text: str) -> list[str]:
             word = token.lower()
             if word not in STOP_WORDS:
                 out.append(word)
+    return out
+
+
+_RUN_SEP = "\n"  # outside every CJK run, so jieba segments each run of a joined batch on its own
+
+
+def _cut_runs(runs: list[str]) -> list[list[str]]:
+    """`_segment` of many CJK runs in one call to the segmenter (a run is segmented on its own: the
+    separator splits the segmenter's blocks), without the memo (indexing reads mostly unique text)."""
+    if not runs:
+        return []
+    out: list[list[str]] = [[]]
+    for piece in rjieba.cut_for_search(_RUN_SEP.join(runs)):
+        if piece == _RUN_SEP:
+            out.append([])
+        else:
+            out[-1].append(piece)
+    return out
+
+
+def analysed_many(texts: list[str]) -> list[tuple[str, str]]:
+    """For indexing: each text's words field and bigram field as whitespace-joined strings, exactly
+    `joined(words(text))` and `joined(grams(text))`, in one pass and one segmenter call for all texts."""
+    tokens = [_TOKEN.findall(value) if value else [] for value in texts]
+    runs = [token for found in tokens for token in found if token[0] >= "\u3400"]
+    cut = iter(_cut_runs(runs))
+    stop = STOP_WORDS
+    out: list[tuple[str, str]] = []
+    for found in tokens:
+        words_out: list[str] = []
+        grams_out: list[str] = []
+        for token in found:
+            if token[0] >= "\u3400":  # a CJK run (_TOKEN's Latin tokens start with an ASCII character)
+                words_out.extend(piece for piece in next(cut) if piece not in stop)
+                if len(token) > 1:
+                    grams_out.extend(map(add, token, token[1:]))
+                elif token not in stop:
+                    grams_out.append(token)
+            else:
+                word = token.lower()
+                if word not in stop:
+                    words_out.append(word)
+                    grams_out.append(word)
+        out.append((" ".join(words_out), " ".join(grams_out)))
     return out
 
 

@@ -25,6 +25,8 @@ class VectorIndex:
         ef: int = 64,
         graph: object | None = None,
         labels: list[str] | None = None,
+        m: int = 16,
+        ef_construction: int = 100,
     ) -> None:
         self.ids = ids
         self.labels = labels if labels is not None else [""] * len(ids)  # "A01M|G06F": IPC subclasses
@@ -32,6 +34,8 @@ class VectorIndex:
         self.row = {pid: i for i, pid in enumerate(ids)}
         self.hnsw_threshold = hnsw_threshold
         self.ef = ef
+        self.m = m
+        self.ef_construction = ef_construction
         self.graph = graph
         if self.graph is None and len(ids) >= hnsw_threshold:
             self.graph = self._build_graph()
@@ -47,8 +51,8 @@ class VectorIndex:
         import hnswlib
 
         graph = hnswlib.Index(space="ip", dim=self.matrix.shape[1])
-        graph.init_index(max_elements=max(len(self.ids), 1), ef_construction=100, M=16)
-        graph.set_num_threads(2)
+        graph.init_index(max_elements=max(len(self.ids), 1), ef_construction=self.ef_construction, M=self.m)
+        graph.set_num_threads(os.cpu_count() or 1)
         graph.add_items(self.matrix, np.arange(len(self.ids)))
         graph.set_ef(self.ef)
         return graph
@@ -106,7 +110,15 @@ class VectorIndex:
         if changed:
             parts.append(np.stack(list(changed.values())).astype(np.float32))
         matrix = np.concatenate(parts) if parts else np.zeros((0, self.matrix.shape[1]), np.float32)
-        return VectorIndex(ids, matrix, hnsw_threshold=self.hnsw_threshold, ef=self.ef, labels=new_labels)
+        return VectorIndex(
+            ids,
+            matrix,
+            hnsw_threshold=self.hnsw_threshold,
+            ef=self.ef,
+            labels=new_labels,
+            m=self.m,
+            ef_construction=self.ef_construction,
+        )
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -123,7 +135,14 @@ class VectorIndex:
 
     @classmethod
     def load(
-        cls, folder: Path, *, hnsw_threshold: int = 100_000, ef: int = 64, dim: int = 512
+        cls,
+        folder: Path,
+        *,
+        hnsw_threshold: int = 100_000,
+        ef: int = 64,
+        dim: int = 512,
+        m: int = 16,
+        ef_construction: int = 100,
     ) -> VectorIndex:
         if not (folder / IDS).exists():
             return cls([], np.zeros((0, dim), np.float32), hnsw_threshold=hnsw_threshold, ef=ef)
@@ -137,4 +156,13 @@ class VectorIndex:
             graph = hnswlib.Index(space="ip", dim=matrix.shape[1])
             graph.load_index(str(folder / HNSW), max_elements=len(ids))
             graph.set_ef(ef)
-        return cls(ids, matrix, hnsw_threshold=hnsw_threshold, ef=ef, graph=graph, labels=labels)
+        return cls(
+            ids,
+            matrix,
+            hnsw_threshold=hnsw_threshold,
+            ef=ef,
+            graph=graph,
+            labels=labels,
+            m=m,
+            ef_construction=ef_construction,
+        )
