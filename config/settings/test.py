@@ -11,10 +11,11 @@ import shutil
 import tempfile
 
 from .base import *
+from .base import DATA_DIR as SHARED_DATA_DIR
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-IPOPS_FONT_CACHE_DIR = DATA_DIR / "cache" / "fonts"
+IPOPS_FONT_CACHE_DIR = SHARED_DATA_DIR / "cache" / "fonts"
 DATA_DIR = Path(tempfile.mkdtemp(prefix="ipops-test-data-"))
 atexit.register(shutil.rmtree, DATA_DIR, ignore_errors=True)
 CACHES = {

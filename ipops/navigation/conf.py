@@ -5,7 +5,6 @@ CSV named by ``IPOPS_NAVIGATION_POPULATION`` (columns region_code, name, populat
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,24 +12,17 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from ipops.core.config_files import load_with_override
+
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ImproperlyConfigured(f"Navigation configuration {path} cannot be read: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ImproperlyConfigured(f"Navigation configuration {path} must hold a JSON object")
-    return data
-
-
 def load_config() -> dict[str, Any]:
-    config = _read_json(CONFIG_DIR / "defaults.json")
-    override = getattr(settings, "IPOPS_NAVIGATION_CONFIG", None)
-    if override:
-        config.update(_read_json(Path(override)))
+    config = load_with_override(
+        CONFIG_DIR / "defaults.json",
+        getattr(settings, "IPOPS_NAVIGATION_CONFIG", None),
+        what="Navigation configuration",
+    )
     for key in ("sample_size", "max_sample_size", "max_reference_numbers", "hit_preview", "overview_top"):
         if not isinstance(config.get(key), int) or config[key] < 1:
             raise ImproperlyConfigured(f"Navigation configuration: {key} must be a positive whole number")

@@ -8,13 +8,14 @@ whole, because their weights must sum to one as a set.
 
 from __future__ import annotations
 
-import copy
-import json
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from ipops.core.config_files import merged as merge
+from ipops.core.config_files import read_json_object
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "config"
 
@@ -24,24 +25,8 @@ def override_dir() -> Path | None:
     return Path(configured) if configured else None
 
 
-def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ImproperlyConfigured(f"Valuation configuration {path} cannot be read: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ImproperlyConfigured(f"Valuation configuration {path} must hold a JSON object")
-    return data
+    return read_json_object(path, what="Valuation configuration")
 
 
 def load(name: str, *, whole: bool = False) -> dict[str, Any]:
