@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.test import override_settings
 
 from ipops.patents.models import Applicant, Classification, Dataset, Patent, PatentApplicant
 from ipops.search import engine
@@ -59,8 +62,7 @@ def rows() -> list[dict]:
     return out
 
 
-@pytest.fixture
-def corpus(search_dir: Path, db: None) -> list[Patent]:
+def make_corpus() -> list[Patent]:
     """52 patents; owners cycle university / institute / enterprise / individual; type, status, region
     and year cycle too, so every filter and facet has more than one value."""
     dataset = Dataset.objects.create(name="search test sample")
@@ -97,6 +99,52 @@ def corpus(search_dir: Path, db: None) -> list[Patent]:
 
 
 @pytest.fixture
+def corpus(search_dir: Path, db: None) -> list[Patent]:
+    """The test's own corpus (for tests that change patents or build the stores themselves)."""
+    return make_corpus()
+
+
+@pytest.fixture
 def built(corpus: list[Patent]) -> list[Patent]:
+    """The test's own corpus and stores built from it (for tests that change them)."""
     engine.rebuild()
     return corpus
+
+
+@pytest.fixture(scope="module")
+def _module_stores(
+    django_db_setup: None,
+    django_db_blocker: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+    vector_cache: Path,
+) -> Iterator[tuple[dict[str, Path], list[Patent]]]:
+    """The corpus committed and its stores built once for a module, removed after its last test."""
+    root = tmp_path_factory.mktemp("search-module")
+    dirs = {
+        "IPOPS_SEARCH_DIR": root / "search",
+        "IPOPS_SEARCH_VECTOR_CACHE": vector_cache,
+        "IPOPS_DERIVED_PARQUET_DIR": root / "parquet",
+    }
+    with django_db_blocker.unblock(), override_settings(**dirs):
+        patents = make_corpus()
+        engine.rebuild()
+    yield dirs, patents
+    with django_db_blocker.unblock():
+        dataset_ids = {p.dataset_id for p in patents}
+        applicant_ids = set(
+            PatentApplicant.objects.filter(patent__in=patents).values_list("applicant_id", flat=True)
+        )
+        Patent.objects.filter(pk__in=[p.pk for p in patents]).delete()
+        Applicant.objects.filter(pk__in=applicant_ids).delete()
+        Dataset.objects.filter(pk__in=dataset_ids).delete()
+
+
+@pytest.fixture
+def shared_built(_module_stores: tuple[dict[str, Path], list[Patent]], settings, db: None) -> list[Patent]:  # type: ignore[no-untyped-def]
+    """The module's corpus and stores, built once (rebuilding per test cost a second each). Only for
+    tests that change neither: a module using it keeps its patent-changing tests elsewhere, since these
+    committed patents are seen by every test of the module."""
+    dirs, patents = _module_stores
+    for name, value in dirs.items():
+        setattr(settings, name, value)
+    return patents

@@ -9,11 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ipops.core.jobs import execute_job
-from ipops.core.models import Job
 from ipops.patents.models import Classification, Patent
-from ipops.search import engine, querylang, services
-from ipops.search.embed import VectorCache, default_embedder
+from ipops.search import engine, querylang
 from ipops.search.keyword import Filters
 from ipops.search.vectors import VectorIndex
 
@@ -29,7 +26,7 @@ def db_numbers(**lookup: object) -> set[str]:
     return set(Patent.objects.filter(**lookup).values_list("pub_number", flat=True))
 
 
-def test_a_word_finds_exactly_the_patents_whose_text_holds_it(built: list[Patent]) -> None:
+def test_a_word_finds_exactly_the_patents_whose_text_holds_it(shared_built: list[Patent]) -> None:
     result = engine.keyword_search("电池", limit=100)
     expected = db_numbers(title__contains="电池") | db_numbers(abstract__contains="电池")
     assert len(expected) >= 8
@@ -37,7 +34,7 @@ def test_a_word_finds_exactly_the_patents_whose_text_holds_it(built: list[Patent
     assert result.total == len(expected)
 
 
-def test_boolean_operators_and_phrases(built: list[Patent]) -> None:
+def test_boolean_operators_and_phrases(shared_built: list[Patent]) -> None:
     battery = db_numbers(title__contains="电池")
     drone = db_numbers(title__contains="无人机")
     car = db_numbers(title__contains="新能源汽车")
@@ -50,7 +47,7 @@ def test_boolean_operators_and_phrases(built: list[Patent]) -> None:
     assert numbers(both) == (battery | drone) - db_numbers(title__contains="检测")
 
 
-def test_field_prefixes(built: list[Patent]) -> None:
+def test_field_prefixes(shared_built: list[Patent]) -> None:
     h01m = set(Classification.objects.filter(subclass="H01M").values_list("patent__pub_number", flat=True))
     assert h01m and numbers(engine.keyword_search("ipc:H01M", limit=100)) == h01m
     assert numbers(engine.keyword_search("ipc:h01m", limit=100)) == h01m
@@ -60,7 +57,7 @@ def test_field_prefixes(built: list[Patent]) -> None:
     assert in_title == db_numbers(title__contains="电池")
 
 
-def test_filters_and_facet_counts_agree_with_the_database(built: list[Patent]) -> None:
+def test_filters_and_facet_counts_agree_with_the_database(shared_built: list[Patent]) -> None:
     result = engine.keyword_search("电池 OR 无人机 OR 中药", limit=100)
     matched = Patent.objects.filter(pk__in=[pid for pid, _s in result.hits])
     for value, count in result.facets["type"]:
@@ -85,7 +82,7 @@ def test_filters_and_facet_counts_agree_with_the_database(built: list[Patent]) -
     assert numbers(filtered) == expected
 
 
-def test_sort_by_date_is_newest_first_and_pages_do_not_overlap(built: list[Patent]) -> None:
+def test_sort_by_date_is_newest_first_and_pages_do_not_overlap(shared_built: list[Patent]) -> None:
     first = engine.keyword_search("电池 OR 无人机 OR 中药 OR 太阳能", sort="date", limit=5)
     second = engine.keyword_search("电池 OR 无人机 OR 中药 OR 太阳能", sort="date", limit=5, offset=5)
     dates = [Patent.objects.get(pk=pid).app_date for pid, _s in first.hits + second.hits]
@@ -105,7 +102,9 @@ def test_sort_by_date_is_newest_first_and_pages_do_not_overlap(built: list[Paten
         ("电池" * 5000, "longer than"),
     ],
 )
-def test_bad_input_gives_a_note_never_an_error(built: list[Patent], query: str, note_part: str) -> None:
+def test_bad_input_gives_a_note_never_an_error(
+    shared_built: list[Patent], query: str, note_part: str
+) -> None:
     from django.utils import translation
 
     with translation.override("en"):
@@ -113,7 +112,7 @@ def test_bad_input_gives_a_note_never_an_error(built: list[Patent], query: str, 
     assert any(note_part in n for n in result.notes), result.notes
 
 
-def test_unknown_prefix_searches_the_words(built: list[Patent]) -> None:
+def test_unknown_prefix_searches_the_words(shared_built: list[Patent]) -> None:
     result = engine.keyword_search("colour:电池", limit=100)
     assert numbers(result) == db_numbers(title__contains="电池")
 
@@ -125,7 +124,7 @@ def test_parse_keeps_structure() -> None:
     assert parsed.notes == []
 
 
-def test_semantic_match_crosses_languages_and_explains(built: list[Patent]) -> None:
+def test_semantic_match_crosses_languages_and_explains(shared_built: list[Patent]) -> None:
     drones = db_numbers(title__contains="无人机")
     ranked = engine.match("an unmanned aerial vehicle (drone)", top=5, mode="semantic")
     found = {Patent.objects.get(pk=m.id).pub_number for m in ranked.matches}
@@ -136,54 +135,14 @@ def test_semantic_match_crosses_languages_and_explains(built: list[Patent]) -> N
     assert hybrid.profile and max(hybrid.profile, key=lambda s: hybrid.profile[s]).startswith("B64")
 
 
-def test_hybrid_scores_are_ordered_and_empty_needs_return_nothing(built: list[Patent]) -> None:
+def test_hybrid_scores_are_ordered_and_empty_needs_return_nothing(shared_built: list[Patent]) -> None:
     ranked = engine.match("锂电池隔膜", top=10)
     scores = [m.score for m in ranked.matches]
     assert scores == sorted(scores, reverse=True) and len(scores) == 10
     assert engine.match("   ", top=5).matches == []
 
 
-def test_incremental_refresh_follows_inserts_changes_and_deletes(built: list[Patent]) -> None:
-    target = built[0]
-    new = Patent.objects.create(pub_number="CN999999999A", title="一种石墨烯散热涂料", content_hash="n")
-    target.title = "一种量子点显示面板"
-    target.save()
-    gone = built[1]
-    gone_number = gone.pub_number
-    gone.delete()
-    result = engine.refresh()
-    assert result.mode == "incremental" and result.deleted == 1 and result.indexed >= 2
-    assert numbers(engine.keyword_search("石墨烯", limit=10)) == {"CN999999999A"}
-    assert numbers(engine.keyword_search("量子点", limit=10)) == {target.pub_number}
-    assert gone_number not in numbers(engine.keyword_search(gone.title, limit=100))
-    assert engine.stores().vectors.row.get(str(new.pk)) is not None
-    assert str(gone.pk) not in engine.stores().vectors.row
-
-
-def test_corpus_refresh_job_starts_the_search_refresh_job(built: list[Patent]) -> None:
-    from ipops.corpus.store import REFRESH_JOB_KIND
-
-    Patent.objects.create(pub_number="CN888888888A", title="一种海水淡化反渗透膜", content_hash="m")
-    corpus_job = execute_job(str(Job.objects.create(kind=REFRESH_JOB_KIND, params={"full": True}).pk))
-    assert corpus_job.status == Job.Status.SUCCEEDED, corpus_job.error
-    job = Job.objects.get(kind=services.REFRESH_JOB, status=Job.Status.QUEUED)
-    job = execute_job(str(job.pk))
-    assert job.status == Job.Status.SUCCEEDED, job.error
-    assert job.done == job.total >= 1
-    assert numbers(engine.keyword_search("反渗透膜", limit=10)) == {"CN888888888A"}
-
-
-def test_rebuild_resumes_embedding_from_the_cache(corpus: list[Patent], tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
-    settings.IPOPS_SEARCH_VECTOR_CACHE = tmp_path / "fresh-cache.sqlite3"
-    half = [p.title for p in corpus[:20] if not p.abstract]
-    VectorCache(tmp_path / "fresh-cache.sqlite3", default_embedder()).vectors(half)  # a run stopped half-way
-    first = engine.rebuild()
-    assert first.embedded == len(corpus) - len(set(half))
-    again = engine.rebuild()
-    assert again.embedded == 0 and again.indexed == len(corpus)
-
-
-def test_hnsw_and_exact_search_agree_on_the_nearest(corpus: list[Patent]) -> None:
+def test_hnsw_and_exact_search_agree_on_the_nearest() -> None:
     rng = np.random.default_rng(3)
     matrix = rng.normal(size=(300, 32)).astype(np.float32)
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
@@ -202,7 +161,7 @@ def test_search_before_any_index_says_so(search_dir: Path, db: None) -> None:
 
 
 def test_ranking_settings_come_from_the_data_file_and_a_region_override(
-    built: list[Patent],
+    shared_built: list[Patent],
     tmp_path: Path,
     settings,  # type: ignore[no-untyped-def]
 ) -> None:

@@ -28,8 +28,8 @@ NEED = "我们需要一种植保无人机，用于农田喷洒农药"
 
 
 @pytest.fixture
-def ready(region: dict, built: list[Patent]) -> list[Patent]:
-    return built
+def ready(region: dict, shared_built: list[Patent]) -> list[Patent]:
+    return shared_built
 
 
 def bearer(region: dict, username: str) -> dict[str, str]:
@@ -257,15 +257,6 @@ def test_search_and_match_commands(
     bad.write_text("name,need\nx,y\n", encoding="utf-8")
     with pytest.raises(CommandError):
         call_command("match", "--input", str(bad))
-
-
-def test_rebuild_index_command(corpus: list[Patent]) -> None:
-    out = run("rebuild_index")
-    assert f"full: {len(corpus)} patents indexed" in out
-    # patents changed within the watermark margin are indexed again, but nothing is embedded twice
-    assert "0 removed, 0 texts embedded" in run("rebuild_index", "--incremental")
-    with pytest.raises(CommandError):
-        call_command("search", "电池", "--top", "0")
 
 
 def test_commands_before_an_index_exists(search_dir: Path, db: None) -> None:
