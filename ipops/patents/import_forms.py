@@ -17,6 +17,10 @@ FORMAT_CHOICES = [
     ("cnipa", _("CNIPA search-system export (CSV/XLSX)")),
     ("uspto-xml", _("USPTO full-text XML")),
     ("mapped", _("Other CSV/XLSX with a column mapping")),
+    (
+        "legal-events",
+        _("Legal status and events of patents held (CNIPA legal-status table, USPTO PEDS JSON lines)"),
+    ),
 ]
 
 

@@ -1,4 +1,4 @@
-"""The patent import job."""
+"""The patent import job and the legal-status import job."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from ipops.core.models import Job
 from ipops.corpus.store import REFRESH_JOB_KIND
 from ipops.patents.importers.base import FileProblem
 from ipops.patents.importers.pipeline import run_import
-from ipops.patents.services import IMPORT_JOB
+from ipops.patents.legal_events import run_legal_events_import
+from ipops.patents.services import IMPORT_JOB, LEGAL_EVENTS_JOB
 
 
 @job_handler(IMPORT_JOB, title=gettext_lazy("Patent import"))
@@ -62,6 +63,49 @@ def import_patents(job: Job, progress: Progress) -> dict[str, Any]:
         % result
     )
     if batch.created or batch.updated:
+        transaction.on_commit(lambda: refresh_derived_stores(job))
+    return result
+
+
+@job_handler(LEGAL_EVENTS_JOB, title=gettext_lazy("Legal status import"))
+def import_legal_events(job: Job, progress: Progress) -> dict[str, Any]:
+    params = job.params
+    report_path = progress.output_path(f"legal-status-report-{job.created_at:%Y%m%d-%H%M%S}.xlsx")
+
+    def on_progress(done: int) -> None:
+        progress.job.done = done
+        progress.flush()
+
+    try:
+        batch = run_legal_events_import(
+            path=Path(params["path"]),
+            file_name=params.get("file_name") or Path(params["path"]).name,
+            report_path=report_path,
+            actor=job.created_by,
+            job=job,
+            on_progress=on_progress,
+        )
+    except FileProblem as exc:
+        raise JobError(exc.message) from exc
+    result = {
+        "batch": str(batch.pk),
+        "format": batch.file_format,
+        "rows_read": batch.rows_read,
+        "created": 0,
+        "updated": batch.updated,
+        "unchanged": batch.unchanged,
+        "rejected": batch.rejected,
+        "warnings": batch.warnings,
+    }
+    audit.record(action="patents.legal_events_import", actor=job.created_by, target=batch, after=result)
+    progress.message(
+        _(
+            "%(rows_read)d rows read: %(updated)d applications updated, %(unchanged)d unchanged, "
+            "%(rejected)d rejected, %(warnings)d warnings."
+        )
+        % result
+    )
+    if batch.updated:
         transaction.on_commit(lambda: refresh_derived_stores(job))
     return result
 

@@ -23,6 +23,8 @@ from ipops.patents.importers.pipeline import FORMATS
 from ipops.patents.models import ColumnMapping
 
 IMPORT_JOB = "patents.import"
+LEGAL_EVENTS_JOB = "patents.legal_events"
+LEGAL_EVENTS_FORMAT = "legal-events"  # a legal-status feed (ipops.patents.legal_events), not patent records
 
 
 def import_folder() -> Path:
@@ -57,11 +59,19 @@ def start_import(
     dataset: str = "",
     enqueue: bool = True,
 ) -> Job:
-    """Queue an import of a stored file (operators only). The job does the work and its audit entry."""
+    """Queue an import of a stored file (operators only). The job does the work and its audit entry.
+
+    `file_format` "legal-events": a legal-status feed onto the patents held (`ipops.patents.legal_events`)."""
     require_role(actor, Role.OPERATOR, what="import patents")
+    if file_format == LEGAL_EVENTS_FORMAT:
+        params = {"path": str(path), "file_name": file_name}
+        return start_job(actor=actor, kind=LEGAL_EVENTS_JOB, params=params, enqueue=enqueue)
     if file_format and file_format not in FORMATS:
         raise ValidationError(
-            {"file_format": _("Choose one of: %(formats)s.") % {"formats": ", ".join(FORMATS)}}
+            {
+                "file_format": _("Choose one of: %(formats)s.")
+                % {"formats": ", ".join((*FORMATS, LEGAL_EVENTS_FORMAT))}
+            }
         )
     if file_format == "mapped" and not mapping:
         raise ValidationError({"mapping": _("A mapped import needs a column mapping.")})

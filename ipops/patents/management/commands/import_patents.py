@@ -18,15 +18,23 @@ from ipops.core.jobs import execute_job, result_path
 from ipops.core.models import Job
 from ipops.patents import services
 from ipops.patents.importers.pipeline import FORMATS
+from ipops.patents.services import LEGAL_EVENTS_FORMAT
 
 
 class Command(BaseCommand):
-    help = "Import patents from a CNIPA export (CSV/XLSX), USPTO full-text XML, or a mapped CSV/XLSX."
+    help = (
+        "Import patents from a CNIPA export (CSV/XLSX), USPTO full-text XML, or a mapped CSV/XLSX; "
+        "or legal status and events for the patents held (--format legal-events)."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("path", help="the file to import")
         parser.add_argument(
-            "--format", choices=FORMATS, default="", help="detected from the file when omitted"
+            "--format",
+            choices=(*FORMATS, LEGAL_EVENTS_FORMAT),
+            default="",
+            help="detected from the file when omitted; legal-events: a legal-status feed (CNIPA legal-status "
+            "table or USPTO PEDS JSON lines) onto the patents held",
         )
         parser.add_argument(
             "--mapping", default="", help="a saved mapping's name, or a JSON file {our_field: column}"
