@@ -17,7 +17,7 @@ from django.db import connection, transaction
 
 from ipops.core.jobs import result_path
 from ipops.core.models import Job
-from ipops.patents.importers import normalise, pipeline
+from ipops.patents.importers import blocks, normalise, pipeline
 from ipops.patents.importers.base import Problem, SourceRow
 from ipops.patents.importers.loader import PATENT_FIELDS
 from ipops.patents.importers.normalise import (
@@ -145,6 +145,7 @@ def outcome(job: Job) -> dict[str, Any]:
 def with_workers(monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_ROWS", 0)
     monkeypatch.setattr(pipeline, "CHUNK_ROWS", 7)  # many chunks in flight even for a small file
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", 3000)  # and many blocks of a CSV file
     monkeypatch.setenv("IPOPS_IMPORT_WORKERS", str(workers))
 
 

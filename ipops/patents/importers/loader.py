@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from ipops.patents.applicants import resolve
 from ipops.patents.importers.base import Problem, SourceRow
+from ipops.patents.importers.blocks import BlockSource
 from ipops.patents.importers.normalise import (
     HASH_VERSION,
     RECORD_FIELDS,
@@ -53,6 +54,7 @@ PATENT_UPDATE = [*PATENT_FIELDS, "content_hash", "dataset", "last_import", "upda
 APPLICANT_INSERT = ["id", "created_at", "updated_at", "name", "key", "kind", "country", "region_code"]
 LINK_INSERT = ["patent", "applicant", "position", "raw_name"]
 CLASS_INSERT = ["patent", "scheme", "code", "subclass", "version", "is_main", "position"]
+Origin = SourceRow | BlockSource | CleanRecord | None  # what a record was made from
 IN_CHUNK = 1000  # parameters of one IN (…) list
 IPC, LOCARNO = str(Classification.Scheme.IPC), str(Classification.Scheme.LOCARNO)
 
@@ -254,8 +256,9 @@ class Loader:
     seen: dict[str, bytes] = field(default_factory=dict)
     # (name, key) → the applicant's id as the database stores it
     applicant_ids: dict[tuple[str, str], Any] = field(default_factory=dict)
-    sources: list[SourceRow | CleanRecord | None] = field(default_factory=list)  # of the pending records
+    sources: list[Origin] = field(default_factory=list)  # of the pending records
     sequence: int = 0  # of the keys made so far (see new_keys)
+    loading: float = 0.0  # seconds spent writing
 
     def __post_init__(self) -> None:
         self.writer = Writer(connection)
@@ -265,12 +268,14 @@ class Loader:
             batch_id=self.writer.key(self.batch.pk),
         )
 
-    def add(self, record: CleanRecord | Prepared, source: SourceRow | None = None) -> list[Problem]:
+    def add(
+        self, record: CleanRecord | Prepared, source: SourceRow | BlockSource | None = None
+    ) -> list[Problem]:
         """Queue a record; a repeat of an earlier row of the same file is reported, not loaded twice.
 
-        `source`: the row a Prepared record was made from (to compare it with a record stored under an
-        older hash version)."""
-        origin: SourceRow | CleanRecord | None
+        `source`: the row a Prepared record was made from, or the block of the file it is in (to compare it
+        with a record stored under an older hash version)."""
+        origin: Origin
         if isinstance(record, CleanRecord):
             item, origin = self.shape.prepare(record), record
         else:
@@ -333,16 +338,26 @@ class Loader:
         return by_pub, app_only
 
     @staticmethod
-    def unchanged(record: Prepared, source: SourceRow | CleanRecord | None, stored_hash: str) -> bool:
+    def unchanged(record: Prepared, source: Origin, stored_hash: str) -> bool:
         if stored_hash == record.content_hash:
             return True
         if stored_hash.startswith(HASH_VERSION) or source is None:
             return False
         # stored by an import before HASH_VERSION: compare with that version's hash of the row
+        if isinstance(source, BlockSource):
+            source = source.row(record.line)
         clean = source if isinstance(source, CleanRecord) else normalise_row(source)[0]
         return clean is not None and stored_hash == legacy_content_hash(clean)
 
     def flush(self) -> list[Problem]:
+        """Write the pending records."""
+        started = time.perf_counter()
+        try:
+            return self.write_pending()
+        finally:
+            self.loading += time.perf_counter() - started
+
+    def write_pending(self) -> list[Problem]:
         records, self.pending = self.pending, []
         sources, self.sources = self.sources, []
         if not records:

@@ -14,6 +14,7 @@ number of worker processes; 0 normalises in the main process.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import logging
@@ -24,7 +25,8 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from multiprocessing.pool import AsyncResult
+from contextlib import contextmanager
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +40,17 @@ from openpyxl.styles import Font
 
 from ipops.core.jobs import after_finish
 from ipops.patents.importers.base import FileProblem, Parser, Problem, SourceRow
+from ipops.patents.importers.blocks import (
+    Block,
+    BlockFailed,
+    BlockSource,
+    cut_blocks,
+    parse_block,
+    sequential_rows,
+)
 from ipops.patents.importers.loader import Counts, Loader, Prepared, Shape
 from ipops.patents.importers.normalise import CleanRecord, RowNormaliser
-from ipops.patents.importers.tabular_parsers import TabularParser
+from ipops.patents.importers.tabular_parsers import CsvLayout, TabularParser
 from ipops.patents.models import ColumnMapping, Dataset, ImportBatch
 from ipops.patents.normalize.address import default_normaliser
 
@@ -48,8 +58,9 @@ FORMATS = ("cnipa", "uspto-xml", "mapped")
 BUNDLED_MAPPINGS = Path(__file__).resolve().parent.parent / "mappings"
 PARALLEL_MIN_ROWS = 5_000  # below this, starting a worker costs more than it saves
 PARALLEL_MIN_BYTES = 8 << 20  # the same for files whose rows are not counted beforehand (XLSX, XML)
-CHUNK_ROWS = 500  # rows sent to a worker at a time
+CHUNK_ROWS = 500  # rows sent to a worker at a time (when they are parsed in the main process)
 CHUNKS_IN_FLIGHT = 4  # per worker: what bounds the memory of a parallel import
+GC_THRESHOLD = 50_000  # allocations between two collections of the youngest generation (default 700)
 SQLITE_CACHE_KIB = 256 * 1024  # page cache of the import's SQLite connection while it runs
 logger = logging.getLogger(__name__)
 
@@ -146,6 +157,9 @@ Normalised = tuple[CleanRecord | Prepared | None, list[Problem]]
 # column layout, so pickle writes them once per chunk — and a prepared record as the tuple of its fields.
 WorkerRow = tuple[int, tuple[str, ...], tuple[Any, ...], dict[str, str]]
 WorkerResult = tuple[list[tuple[tuple[Any, ...] | None, list[Problem]]], int, dict[str, tuple[int, int]]]
+BlockResult = tuple[
+    list[Problem | tuple[tuple[Any, ...] | None, list[Problem]]] | None, int, dict[str, tuple[int, int]]
+]
 
 
 def import_workers() -> int:
@@ -171,17 +185,19 @@ def import_workers() -> int:
 
 _worker_normaliser: RowNormaliser | None = None
 _worker_shape: Shape | None = None
+_worker_layout: CsvLayout | None = None
 
 
-def _start_worker(language: str, shape: Shape) -> None:
+def _start_worker(language: str, shape: Shape, layout: CsvLayout | None) -> None:
     """In a forked worker: the import's language, fresh caches, and the default signal dispositions (the
     job worker's own SIGTERM handler would otherwise keep `Pool.terminate` from ending it)."""
-    global _worker_normaliser, _worker_shape
+    global _worker_normaliser, _worker_shape, _worker_layout
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process, which ends the pool
     translation.activate(language)
     _worker_normaliser = RowNormaliser()
     _worker_shape = shape
+    _worker_layout = layout
 
 
 def _normalise_chunk(rows: list[WorkerRow]) -> WorkerResult:
@@ -195,6 +211,27 @@ def _normalise_chunk(rows: list[WorkerRow]) -> WorkerResult:
     return results, os.getpid(), normaliser.cache_stats()
 
 
+def _normalise_block(block: Block) -> BlockResult:
+    """In a worker: the rows of a block of the CSV file parsed, normalised and prepared for writing; None
+    instead of them when the block does not parse on its own (see `blocks`)."""
+    normaliser, shape, layout = _worker_normaliser, _worker_shape, _worker_layout
+    assert normaliser is not None and shape is not None and layout is not None
+    try:
+        items = parse_block(layout, block)
+    except BlockFailed:
+        return None, os.getpid(), normaliser.cache_stats()
+    results: list[Problem | tuple[tuple[Any, ...] | None, list[Problem]]] = []
+    add = results.append
+    normalise, prepare = normaliser.normalise, shape.prepare
+    for item in items:
+        if isinstance(item, Problem):
+            add(item)
+        else:
+            record, problems = normalise(item.line, item.values, item.extra)
+            add((None if record is None else tuple(prepare(record)), problems))
+    return results, os.getpid(), normaliser.cache_stats()
+
+
 class _Layouts(dict[tuple[str, ...], tuple[str, ...]]):
     """One shared tuple per distinct tuple of field names (so that pickle sends each once per chunk)."""
 
@@ -203,48 +240,64 @@ class _Layouts(dict[tuple[str, ...], tuple[str, ...]]):
         return names
 
 
-class NormalisedStream:
-    """(item, its normalisation) for every item of a parser, in order; None for a parser's Problem."""
+Source = SourceRow | BlockSource
 
-    def __init__(self, items: Iterator[Item], workers: int, shape: Shape) -> None:
-        self.items = items
+
+class NormalisedStream:
+    """(item, its normalisation) for every row of a parser, in order; None for a parser's Problem.
+
+    An item is the source row, or (with workers, from a CSV file) the block of the file it is in."""
+
+    def __init__(self, parser: Parser, workers: int, shape: Shape) -> None:
+        self.parser = parser
         self.workers = workers
         self.shape = shape
         self.cache_stats: dict[int, dict[str, tuple[int, int]]] = {}
 
-    def __iter__(self) -> Iterator[tuple[Item, Normalised | None]]:
+    def __iter__(self) -> Iterator[tuple[Source | Problem, Normalised | None]]:
         if self.workers <= 0:
             normaliser = RowNormaliser()
             try:
-                for item in self.items:
+                for item in self.parser.rows():
                     yield item, None if isinstance(item, Problem) else normaliser(item)
             finally:
                 self.cache_stats[os.getpid()] = normaliser.cache_stats()
             return
+        layout = self.parser.csv_layout() if isinstance(self.parser, TabularParser) else None
         default_normaliser()  # load the region tables once, before forking: the workers share them
         context = multiprocessing.get_context("fork")
         language = translation.get_language() or settings.LANGUAGE_CODE
-        with context.Pool(self.workers, initializer=_start_worker, initargs=(language, self.shape)) as pool:
-            in_flight: deque[tuple[list[Item], AsyncResult[WorkerResult]]] = deque()
-            layouts = _Layouts()
-            while True:
-                chunk = list(itertools.islice(self.items, CHUNK_ROWS))
-                if chunk:
-                    rows = [
-                        (i.line, layouts[tuple(i.values)], tuple(i.values.values()), i.extra)
-                        for i in chunk
-                        if isinstance(i, SourceRow)
-                    ]
-                    in_flight.append((chunk, pool.apply_async(_normalise_chunk, (rows,))))
-                if in_flight and (not chunk or len(in_flight) >= self.workers * CHUNKS_IN_FLIGHT):
-                    yield from self.collect(*in_flight.popleft())
-                elif not chunk:
-                    break
+        initargs = (language, self.shape, layout)
+        with context.Pool(self.workers, initializer=_start_worker, initargs=initargs) as pool:
+            if layout is None:
+                yield from self.in_chunks(pool, self.parser.rows())
+            else:
+                yield from self.in_blocks(pool, layout)
             # leaving the block terminates the workers, also when the consumer stops early or fails
+
+    def in_chunks(
+        self, pool: Pool, items: Iterator[Item]
+    ) -> Iterator[tuple[Source | Problem, Normalised | None]]:
+        """Rows parsed here, normalised in the workers."""
+        in_flight: deque[tuple[list[Item], AsyncResult[WorkerResult]]] = deque()
+        layouts = _Layouts()
+        while True:
+            chunk = list(itertools.islice(items, CHUNK_ROWS))
+            if chunk:
+                rows = [
+                    (i.line, layouts[tuple(i.values)], tuple(i.values.values()), i.extra)
+                    for i in chunk
+                    if isinstance(i, SourceRow)
+                ]
+                in_flight.append((chunk, pool.apply_async(_normalise_chunk, (rows,))))
+            if in_flight and (not chunk or len(in_flight) >= self.workers * CHUNKS_IN_FLIGHT):
+                yield from self.collect(*in_flight.popleft())
+            elif not chunk:
+                break
 
     def collect(
         self, chunk: list[Item], pending: AsyncResult[WorkerResult]
-    ) -> Iterator[tuple[Item, Normalised | None]]:
+    ) -> Iterator[tuple[Source | Problem, Normalised | None]]:
         results, pid, stats = pending.get()  # a failure in the worker is raised here
         self.cache_stats[pid] = stats
         done = iter(results)
@@ -255,6 +308,37 @@ class NormalisedStream:
             else:
                 values, problems = next(done)
                 yield item, (None if values is None else make(values), problems)
+
+    def in_blocks(
+        self, pool: Pool, layout: CsvLayout
+    ) -> Iterator[tuple[Source | Problem, Normalised | None]]:
+        """Blocks of the CSV file parsed and normalised in the workers; from a block that does not parse on
+        its own on, rows parsed here (see `blocks`)."""
+        in_flight: deque[tuple[Block, AsyncResult[BlockResult]]] = deque()
+        blocks = cut_blocks(layout)
+        make = Prepared._make
+        while True:
+            block = next(blocks, None)
+            if block is not None:
+                in_flight.append((block, pool.apply_async(_normalise_block, (block,))))
+            if in_flight and (block is None or len(in_flight) >= self.workers * CHUNKS_IN_FLIGHT):
+                first, pending = in_flight.popleft()
+                results, pid, stats = pending.get()  # a failure in the worker is raised here
+                self.cache_stats[pid] = stats
+                if results is None:  # the later blocks' results are not needed: parse from here on
+                    blocks.close()
+                    in_flight.clear()
+                    yield from self.in_chunks(pool, sequential_rows(layout, first))
+                    return
+                source = BlockSource(layout, first)
+                for entry in results:
+                    if isinstance(entry, Problem):
+                        yield entry, None
+                    else:
+                        values, problems = entry
+                        yield source, (None if values is None else make(values), problems)
+            elif block is None:
+                break
 
     def hit_rates(self) -> dict[str, dict[str, float | int]]:
         totals: dict[str, list[int]] = {}
@@ -268,6 +352,22 @@ class NormalisedStream:
             for name, (hits, misses) in totals.items()
             if hits + misses
         }
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Python's cyclic garbage collector run less often while an import runs: an import allocates millions
+    of short-lived tuples and its caches hold hundreds of thousands of long-lived ones, which every full
+    collection would walk again (at the default thresholds that cost ~10 % of the import's CPU in each
+    process). What exists before the import is frozen, i.e. never walked; forked workers inherit both."""
+    previous = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+        gc.unfreeze()
 
 
 def import_connection_settings() -> Callable[[], None]:
@@ -354,10 +454,9 @@ def run_import(
     loader = Loader(batch=batch, dataset=dataset)
     report = Report(report_path)
     counts: Counts = loader.counts
-    stream = NormalisedStream(parser.rows(), workers, loader.shape)
+    stream = NormalisedStream(parser, workers, loader.shape)
     rows = iter(stream)
     restore_settings = import_connection_settings()
-    loading = 0.0
 
     def note(problems: list[Problem]) -> None:
         for problem in problems:
@@ -365,27 +464,28 @@ def run_import(
             if not problem.is_error:
                 counts.warnings += 1
 
+    add = loader.add
     try:
-        for item, result in rows:
-            counts.rows_read += 1
-            if result is None:
-                assert isinstance(item, Problem)
-                counts.rejected += 1
-                note([item])
-            else:
-                record, problems = result
-                if record is None:
+        with fewer_collections():
+            for item, result in rows:
+                counts.rows_read += 1
+                if result is None:
+                    assert isinstance(item, Problem)
                     counts.rejected += 1
-                note(problems)
-                if record is not None:
-                    mark = time.perf_counter()
-                    note(loader.add(record, source=item if isinstance(item, SourceRow) else None))
-                    loading += time.perf_counter() - mark
-            if on_progress is not None and counts.rows_read % 500 == 0:
-                on_progress(counts.rows_read, total)
-        mark = time.perf_counter()
-        note(loader.flush())
-        loading += time.perf_counter() - mark
+                    note([item])
+                else:
+                    record, problems = result
+                    if problems:
+                        note(problems)
+                    if record is None:
+                        counts.rejected += 1
+                    else:
+                        assert not isinstance(item, Problem)
+                        if added := add(record, item):
+                            note(added)
+                if on_progress is not None and counts.rows_read % 500 == 0:
+                    on_progress(counts.rows_read, total)
+            note(loader.flush())
     finally:
         rows.close()  # type: ignore[attr-defined]
         restore_settings()
@@ -405,7 +505,7 @@ def run_import(
         "seconds": round(elapsed, 2),
         "rows_per_s": round(counts.rows_read / elapsed) if elapsed else 0,
         "workers": workers,
-        "loading_s": round(loading, 2),
+        "loading_s": round(loader.loading, 2),
         "caches": stream.hit_rates(),
     }
     logger.info(

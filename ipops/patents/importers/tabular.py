@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterator
+import io
+from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.utils.translation import gettext as _
 
@@ -43,29 +44,45 @@ def detect_encoding(path: Path) -> str:
     )
 
 
+def csv_delimiter(path: Path, encoding: str) -> str:
+    """Tab when the start of the file has more tabs than commas, else comma."""
+    with path.open("r", encoding=encoding, newline="") as handle:
+        sample = handle.read(64 * 1024)
+    return "\t" if sample.count("\t") > sample.count(",") else ","
+
+
 def read_csv(path: Path) -> Iterator[tuple[int, list[str]]]:
     """(line, cells) for every row; the header row is the first yielded."""
     encoding = detect_encoding(path)
-    with path.open("r", encoding=encoding, newline="") as handle:
-        sample = handle.read(64 * 1024)
-        handle.seek(0)
-        delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-        reader = csv.reader(handle, delimiter=delimiter, strict=True)
-        line = 1
-        try:
-            for cells in reader:
-                yield line, cells
-                line = reader.line_num + 1
-        except csv.Error as exc:
-            raise FileProblem(
-                _("The CSV file is broken near line %(line)d (%(error)s): often an unclosed quote.")
-                % {"line": reader.line_num, "error": exc}
-            ) from exc
-        except UnicodeDecodeError as exc:
-            raise FileProblem(
-                _("The file changes character encoding near line %(line)d; save it again as UTF-8 CSV.")
-                % {"line": reader.line_num + 1}
-            ) from exc
+    with path.open("rb") as raw:
+        yield from read_csv_from(raw, encoding, csv_delimiter(path, encoding))
+
+
+def read_csv_from(
+    raw: BinaryIO, encoding: str, delimiter: str, first_line: int = 1
+) -> Generator[tuple[int, list[str]], None, None]:
+    """(line, cells) for every row from the binary stream's position on, which is the start of the line
+    `first_line` of the file (and the start of a row)."""
+    handle = io.TextIOWrapper(raw, encoding=encoding, newline="")
+    reader = csv.reader(handle, delimiter=delimiter, strict=True)
+    offset = first_line - 1
+    line = first_line
+    try:
+        for cells in reader:
+            yield line, cells
+            line = offset + reader.line_num + 1
+    except csv.Error as exc:
+        raise FileProblem(
+            _("The CSV file is broken near line %(line)d (%(error)s): often an unclosed quote.")
+            % {"line": offset + reader.line_num, "error": exc}
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise FileProblem(
+            _("The file changes character encoding near line %(line)d; save it again as UTF-8 CSV.")
+            % {"line": offset + reader.line_num + 1}
+        ) from exc
+    finally:
+        handle.detach()
 
 
 def read_xlsx(path: Path) -> Iterator[tuple[int, list[Any]]]:

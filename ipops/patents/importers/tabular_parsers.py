@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import csv
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from ipops.patents.importers.base import FIELDS, FileProblem, Problem, SourceRow
-from ipops.patents.importers.tabular import cell_text, header_index, is_xlsx, read_table
+from ipops.patents.importers.tabular import (
+    cell_text,
+    csv_delimiter,
+    detect_encoding,
+    header_index,
+    is_xlsx,
+    read_csv_from,
+    read_table,
+)
 
 # CNIPA search-system export columns (and the variants other CNIPA tools write) → our fields.
 CNIPA_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -92,13 +103,88 @@ class TabularParser:
             _line, header_cells = next(table)
         except StopIteration:
             raise FileProblem(_("The file is empty.")) from None
+        yield from self.row_shape(header_cells, text_only=not is_xlsx(self.path)).rows(table)
+
+    def row_shape(self, header_cells: list[Any], *, text_only: bool) -> RowShape:
+        """How the file's rows become source rows (raises FileProblem for a header that does not fit)."""
         header = header_index(header_cells)
         columns = self.resolve_columns(header)
         mapped_positions = set(columns.values())
-        extras = [(name, pos) for name, pos in header.items() if pos not in mapped_positions]
-        width = len(header_cells)
-        mapped = list(columns.items())
-        text_only = not is_xlsx(self.path)  # CSV cells are text: cell_text is strip()
+        return RowShape(
+            width=len(header_cells),
+            mapped=tuple(columns.items()),
+            extras=tuple((name, pos) for name, pos in header.items() if pos not in mapped_positions),
+            text_only=text_only,
+        )
+
+    def csv_layout(self) -> CsvLayout | None:
+        """For a CSV file: its encoding, delimiter and row shape, and where its data rows start (so that
+        the rows can be read in blocks, by other processes); None for an XLSX file."""
+        if is_xlsx(self.path):
+            return None
+        encoding = detect_encoding(self.path)
+        delimiter = csv_delimiter(self.path, encoding)
+        with self.path.open("rb") as raw:
+            table = read_csv_from(raw, encoding, delimiter)
+            try:
+                _line, header_cells = next(table)
+            except StopIteration:
+                raise FileProblem(_("The file is empty.")) from None
+            table.close()
+        shape = self.row_shape(header_cells, text_only=True)
+        header_lines = _header_lines(self.path, encoding, delimiter)
+        return CsvLayout(
+            path=self.path,
+            encoding=encoding,
+            delimiter=delimiter,
+            shape=shape,
+            data_offset=line_start_offset(self.path, header_lines),
+            data_line=header_lines + 1,
+        )
+
+
+def _header_lines(path: Path, encoding: str, delimiter: str) -> int:
+    """How many lines of the file the header row takes (a quoted column name may hold a line break)."""
+    with path.open("r", encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter, strict=True)
+        next(reader)
+        return reader.line_num
+
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def line_start_offset(path: Path, lines: int) -> int:
+    """The byte offset at which the file's line `lines + 1` starts (the file's size if it has fewer lines).
+
+    Lines end as Python's universal newlines end them (\\n, \\r\\n or a lone \\r); in UTF-8 and GB18030
+    those bytes are never part of another character."""
+    with path.open("rb") as handle:
+        data = b""
+        while True:
+            piece = handle.read(1 << 20)
+            data += piece
+            for ends, match in enumerate(_LINE_END.finditer(data), start=1):
+                if match.end() == len(data) and match.group() == b"\r" and piece:
+                    break  # a \r at the end of what is read so far may be the start of \r\n
+                if ends == lines:
+                    return match.end()
+            if not piece:
+                return len(data)
+
+
+@dataclass(frozen=True)
+class RowShape:
+    """Which cells of a row are which fields (picklable: a worker process shapes rows with it too)."""
+
+    width: int  # cells in the header row
+    mapped: tuple[tuple[str, int], ...]  # (our field, position)
+    extras: tuple[tuple[str, int], ...]  # (column name, position) of the columns we do not map
+    text_only: bool  # CSV: every cell is text
+
+    def rows(self, table: Iterable[tuple[int, list[Any]]]) -> Iterator[SourceRow | Problem]:
+        width, mapped, extras = self.width, self.mapped, self.extras
+        text_only = self.text_only  # CSV cells are text: cell_text is strip()
         for line, cells in table:
             count = len(cells)
             if text_only:
@@ -120,3 +206,17 @@ class TabularParser:
             else:
                 values = {f: cells[p] if p < count else "" for f, p in mapped}
             yield SourceRow(line=line, values=values, extra=extra)
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    path: Path
+    encoding: str  # of the whole file ("utf-8-sig" strips a byte-order mark at its very start)
+    delimiter: str
+    shape: RowShape
+    data_offset: int  # byte offset of the first line after the header row
+    data_line: int  # its line number
+
+    def block_encoding(self, offset: int) -> str:
+        """The encoding to decode the bytes from `offset` on with."""
+        return "utf-8" if offset and self.encoding == "utf-8-sig" else self.encoding
