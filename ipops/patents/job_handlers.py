@@ -16,7 +16,14 @@ from ipops.corpus.store import REFRESH_JOB_KIND
 from ipops.patents.importers.base import FileProblem
 from ipops.patents.importers.pipeline import run_import
 from ipops.patents.legal_events import run_legal_events_import
+from ipops.patents.models import ImportBatch
 from ipops.patents.services import IMPORT_JOB, LEGAL_EVENTS_JOB
+
+
+def batch_summary(batch: ImportBatch) -> dict[str, Any]:
+    """What an import job reports and audits: the batch and its counts."""
+    counts = ("rows_read", "created", "updated", "unchanged", "rejected", "warnings")
+    return {"batch": str(batch.pk), "format": batch.file_format, **{n: getattr(batch, n) for n in counts}}
 
 
 @job_handler(IMPORT_JOB, title=gettext_lazy("Patent import"))
@@ -44,16 +51,7 @@ def import_patents(job: Job, progress: Progress) -> dict[str, Any]:
         )
     except FileProblem as exc:
         raise JobError(exc.message) from exc
-    result = {
-        "batch": str(batch.pk),
-        "format": batch.file_format,
-        "rows_read": batch.rows_read,
-        "created": batch.created,
-        "updated": batch.updated,
-        "unchanged": batch.unchanged,
-        "rejected": batch.rejected,
-        "warnings": batch.warnings,
-    }
+    result = batch_summary(batch)
     audit.record(action="patents.import", actor=job.created_by, target=batch, after=result)
     progress.message(
         _(
@@ -87,16 +85,7 @@ def import_legal_events(job: Job, progress: Progress) -> dict[str, Any]:
         )
     except FileProblem as exc:
         raise JobError(exc.message) from exc
-    result = {
-        "batch": str(batch.pk),
-        "format": batch.file_format,
-        "rows_read": batch.rows_read,
-        "created": 0,
-        "updated": batch.updated,
-        "unchanged": batch.unchanged,
-        "rejected": batch.rejected,
-        "warnings": batch.warnings,
-    }
+    result = batch_summary(batch)
     audit.record(action="patents.legal_events_import", actor=job.created_by, target=batch, after=result)
     progress.message(
         _(

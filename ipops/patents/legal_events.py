@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from ipops.core.config_files import load_with_override
 from ipops.patents.importers.base import FileProblem, Problem
+from ipops.patents.importers.loader import Counts
 from ipops.patents.importers.normalise import cn_application_number, date_of, legal_status_of
 from ipops.patents.importers.pipeline import Report
 from ipops.patents.importers.tabular import cell_text, header_index, read_table
@@ -72,15 +73,6 @@ class FeedRecord:
     status: str | None = None  # the platform's legal status, None: the feed does not say
     events: list[Event] = field(default_factory=list)
     raw_number: str = ""
-
-
-@dataclass
-class Counts:
-    rows_read: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    warnings: int = 0
 
 
 def stored_app_number(raw: str, *, country: str = "") -> tuple[str, str]:
