@@ -9,16 +9,19 @@ A *snapshot* argument is the store root (a directory with ``_manifest.json``; de
 a directory holding plain ``patents.parquet``, ``applicants.parquet`` and ``classifications.parquet`` with
 the store's columns (the benchmark writes those straight from its generator).
 
-Spark: master from the ``IPOPS_SPARK_MASTER`` setting (default ``local[2]``; a cluster URL such as
-``spark://host:7077`` in production), shuffle partitions from ``IPOPS_SPARK_SHUFFLE_PARTITIONS`` (default
-8). One SparkSession per process, made on first use.
+DuckDB: ``IPOPS_ANALYTICS_DUCKDB_THREADS`` threads (default 2) and at most
+``IPOPS_ANALYTICS_DUCKDB_MEMORY_LIMIT`` memory (default ``2GB``; DuckDB spills beyond it), one in-memory
+database per run. Spark: master from the ``IPOPS_SPARK_MASTER`` setting (default ``local[2]``; a cluster
+URL such as ``spark://host:7077`` in production), shuffle partitions from
+``IPOPS_SPARK_SHUFFLE_PARTITIONS`` (default 8). One SparkSession per process, made on first use.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +31,11 @@ from django.conf import settings
 
 from ipops.corpus.store import TABLES, SnapshotMissingError, read_manifest, store_dir
 
+logger = logging.getLogger(__name__)
+
 BACKENDS = ("duckdb", "spark")
+DUCKDB_THREADS = 2
+DUCKDB_MEMORY_LIMIT = "2GB"
 
 COLUMNS = {
     "patents": (
@@ -72,15 +79,36 @@ class Tables:
     _close: Any = None
     _backend: Any = None
 
+    _cached: list[Any] = field(default_factory=list)
+
     def materialise(self, expr: ir.Table) -> ir.Table:
-        """On DuckDB, `expr` computed once into a temporary table (the modules query the scoped patents a
-        dozen times; re-running the scope's filters and semi-joins each time costs more than keeping it).
-        On Spark the expression is returned as is (the cluster plans and caches its own way)."""
-        if self.backend != "duckdb" or self._backend is None:
-            return expr
-        return self._backend.create_table(f"ipops_scoped_{next(_view_counter)}", obj=expr, temp=True)
+        """`expr` computed once and kept for the rest of the run (the modules query the scoped tables a
+        dozen times; recomputing their joins each time costs more than keeping them): a temporary table on
+        DuckDB, a cached DataFrame on Spark (released by `close`)."""
+        if self.backend == "duckdb" and self._backend is not None:
+            return self._backend.create_table(f"ipops_scoped_{next(_view_counter)}", obj=expr, temp=True)
+        if self.backend == "spark":
+            cached = expr.cache()
+            self._cached.append(cached)
+            return cached
+        return expr
+
+    def with_row_key(self, expr: ir.Table, key: str = "id") -> ir.Table:
+        """`expr` with a column ``rid`` that identifies its rows, for joins and groupings that would
+        otherwise hash the 32-character patent ids again and again: the row number on DuckDB (computed
+        once, when `expr` is materialised), the id itself on Spark (a row number there would pull every row
+        into one partition). Only equality on ``rid`` is meaningful."""
+        if self.backend == "duckdb":
+            return expr.mutate(rid=ibis.row_number())
+        return expr.mutate(rid=expr[key])
 
     def close(self) -> None:
+        for cached in self._cached:
+            try:
+                cached.release()
+            except Exception:  # releasing a cache must not hide the run's result
+                logger.warning("could not release a cached table", exc_info=True)
+        self._cached.clear()
         if self._close is not None:
             self._close()
             self._close = None
@@ -123,9 +151,12 @@ def _open_duckdb(files: dict[str, dict[str, list[str]]]) -> tuple[Any, Any, dict
     import duckdb
 
     con = duckdb.connect(":memory:")
-    threads = getattr(settings, "IPOPS_ANALYTICS_DUCKDB_THREADS", None)
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
+    threads = int(getattr(settings, "IPOPS_ANALYTICS_DUCKDB_THREADS", None) or DUCKDB_THREADS)
+    memory = str(getattr(settings, "IPOPS_ANALYTICS_DUCKDB_MEMORY_LIMIT", None) or DUCKDB_MEMORY_LIMIT)
+    con.execute(f"SET threads = {threads}")
+    con.execute("SET memory_limit = '" + memory.replace("'", "''") + "'")
+    # every result is ordered explicitly (full tie-breaks), so row order inside DuckDB need not be kept
+    con.execute("SET preserve_insertion_order = false")
     for name, columns in COLUMNS.items():
         listed = files[name]
         cols = ", ".join(columns)
@@ -162,7 +193,7 @@ def spark_session() -> Any:
 
             master = getattr(settings, "IPOPS_SPARK_MASTER", None) or "local[2]"
             partitions = _spark_partitions()
-            _spark_session = (
+            builder = (
                 SparkSession.builder.master(master)
                 .appName("ipops-analytics")
                 .config("spark.sql.shuffle.partitions", str(partitions))
@@ -172,8 +203,8 @@ def spark_session() -> Any:
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.sql.ansi.enabled", "false")
                 .config("spark.driver.extraJavaOptions", "-Dlog4j2.level=ERROR")
-                .getOrCreate()
             )
+            _spark_session = builder.getOrCreate()
             _spark_session.sparkContext.setLogLevel("ERROR")
         return _spark_session
 

@@ -45,27 +45,57 @@ class Context:
     def incomplete(self, year: int) -> bool:
         return formulas.is_incomplete_year(year, self.cutoff, self.months)
 
-    @cached_property
-    def patents(self) -> ir.Table:
-        """The patents in scope (all columns but the abstract), computed once per run."""
-        scoped = scoped_patents(self.tables, self.scope)
-        return self.tables.materialise(scoped.select(*[c for c in scoped.columns if c != "abstract"]))
+    # The scoped tables, each computed once per run (`Tables.materialise`). Patents carry a row key ``rid``
+    # and the classification and applicant rows are joined to it, so that the per-patent groupings and
+    # joins below work on that key rather than on the 32-character ids; counts of distinct patents (or
+    # applicants) are counts over tables deduplicated once, not COUNT(DISTINCT) over the raw rows.
 
     @cached_property
-    def ids(self) -> ir.Table:
-        return self.patents.select(sid=self.patents.id)
+    def patents(self) -> ir.Table:
+        """The patents in scope with their row key ``rid`` (all columns but the title and the abstract)."""
+        scoped = scoped_patents(self.tables, self.scope)
+        kept = scoped.select(*[c for c in scoped.columns if c not in ("title", "abstract")])
+        return self.tables.materialise(self.tables.with_row_key(kept))
+
+    @cached_property
+    def keys(self) -> ir.Table:
+        return self.patents.select(kid=self.patents.id, rid=self.patents.rid)
 
     @cached_property
     def classifications(self) -> ir.Table:
-        """IPC classifications of the patents in scope (pid, code, subclass)."""
-        return self.tables.materialise(ipc_of(self.tables, self.ids))
+        """IPC classification rows of the patents in scope (rid, code, subclass)."""
+        c = self.tables.classifications
+        ipc = c.filter(c.scheme == "ipc").select(pid=c.patent_id, code=c.code, subclass=c.subclass)
+        joined = ipc.join(self.keys, ipc.pid == self.keys.kid)
+        return self.tables.materialise(joined.select("rid", "code", "subclass"))
+
+    @cached_property
+    def subclasses(self) -> ir.Table:
+        """Distinct (rid, subclass) of the patents in scope, subclass not null."""
+        c = self.classifications
+        return self.tables.materialise(c.filter(c.subclass.notnull()).select("rid", "subclass").distinct())
+
+    @cached_property
+    def codes(self) -> ir.Table:
+        """Distinct (rid, code) of the patents in scope."""
+        return self.tables.materialise(self.classifications.select("rid", "code").distinct())
 
     @cached_property
     def applicants(self) -> ir.Table:
-        """Applicant links of the patents in scope (pid, aid, name, akind)."""
+        """Applicant link rows of the patents in scope (rid, aid, name, akind)."""
         a = self.tables.applicants
         links = a.select(pid=a.patent_id, aid=a.applicant_id, name=a.name, akind=a.kind)
-        return self.tables.materialise(links.semi_join(self.ids, links.pid == self.ids.sid))
+        joined = links.join(self.keys, links.pid == self.keys.kid)
+        return self.tables.materialise(joined.select("rid", "aid", "name", "akind"))
+
+    @cached_property
+    def applicant_links(self) -> ir.Table:
+        """Distinct (rid, aid) of the patents in scope."""
+        return self.tables.materialise(self.applicants.select("rid", "aid").distinct())
+
+    @cached_property
+    def application_years(self) -> dict[int, int]:
+        return _year_counts(self.patents, "app_year")
 
     @cached_property
     def total(self) -> int:
@@ -177,7 +207,7 @@ def _growth(series: dict[int, int], ctx: Context) -> dict[str, Any]:
 
 def trend(ctx: Context) -> dict[str, Any]:
     p = ctx.patents
-    applications = _year_counts(p, "app_year")
+    applications = ctx.application_years
     grants_only = p.filter(granted(p, ctx.config))
     grants = _year_counts(
         grants_only.mutate(grant_year=ibis.coalesce(grants_only.grant_date, grants_only.pub_date).year()),
@@ -219,12 +249,11 @@ def trend(ctx: Context) -> dict[str, Any]:
 
 def lifecycle(ctx: Context) -> dict[str, Any]:
     p = ctx.patents
-    applications = _year_counts(p, "app_year")
-    years_of = p.filter(p.app_year.notnull()).select(yid="id", year="app_year")
-    links = ctx.applicants.join(years_of, ctx.applicants.pid == years_of.yid)
-    applicants = {
-        int(r["year"]): int(r["n"]) for r in rows(links.group_by("year").agg(n=links.aid.nunique()))
-    }
+    applications = ctx.application_years
+    years_of = p.filter(p.app_year.notnull()).select(yid="rid", year="app_year")
+    links = ctx.applicant_links.join(years_of, ctx.applicant_links.rid == years_of.yid)
+    per_year = links.select("year", "aid").distinct().group_by("year").agg(n=D.count())
+    applicants = {int(r["year"]): int(r["n"]) for r in rows(per_year)}
     data: list[dict[str, Any]] = []
     cumulative = 0
     if applications:
@@ -278,11 +307,11 @@ def lifecycle(ctx: Context) -> dict[str, Any]:
 
 
 def applicants(ctx: Context) -> dict[str, Any]:
-    links = ctx.applicants
-    per = links.group_by("aid").agg(
-        patents=links.pid.nunique(), name=links.name.min(), akind=links.akind.min()
-    )
-    counts = [int(v) for v in per.select("patents").to_pyarrow().column("patents").to_pylist()]
+    links, distinct = ctx.applicants, ctx.applicant_links
+    counted = distinct.group_by("aid").agg(patents=D.count())
+    named = links.group_by(naid=links.aid).agg(name=links.name.min(), akind=links.akind.min())
+    per = counted.join(named, counted.aid == named.naid).select("aid", "patents", "name", "akind")
+    counts = [int(v) for v in counted.select("patents").to_pyarrow().column("patents").to_pylist()]
     cr4, cr8, hhi = formulas.concentration(counts)
     n = int(ctx.config["top_applicants"])
     top = rows(per.order_by([ibis.desc("patents"), "name", "aid"]).limit(n))
@@ -297,11 +326,15 @@ def applicants(ctx: Context) -> dict[str, Any]:
         }
         for i, r in enumerate(top)
     ]
-    kinds = rows(
-        links.group_by(kind=links.akind.fill_null("")).agg(
-            applicants=links.aid.nunique(), patents=links.pid.nunique()
-        )
-    )
+    kind = links.akind.fill_null("")
+    by_applicant = links.select(kind=kind, aid=links.aid).distinct().group_by("kind").agg(n=D.count())
+    by_patent = links.select(kind=kind, rid=links.rid).distinct().group_by("kind").agg(n=D.count())
+    applicant_counts = {r["kind"]: int(r["n"]) for r in rows(by_applicant)}
+    patent_counts = {r["kind"]: int(r["n"]) for r in rows(by_patent)}
+    kinds = [
+        {"kind": k, "applicants": applicant_counts.get(k, 0), "patents": patent_counts.get(k, 0)}
+        for k in sorted(set(applicant_counts) | set(patent_counts))
+    ]
     kinds.sort(key=lambda r: (-r["patents"], r["kind"]))
     return {
         "key": "applicants",
@@ -310,7 +343,7 @@ def applicants(ctx: Context) -> dict[str, Any]:
         "cr4": _round(cr4, 4),
         "cr8": _round(cr8, 4),
         "hhi": _round(hhi, 4),
-        "by_kind": [{k: (int(v) if isinstance(v, int) else v) for k, v in r.items()} for r in kinds],
+        "by_kind": kinds,
         "table": _table(
             [
                 ("rank", _("Rank")),
@@ -328,24 +361,26 @@ def applicants(ctx: Context) -> dict[str, Any]:
 
 
 def technology(ctx: Context) -> dict[str, Any]:
-    c = ctx.classifications
     total = ctx.total
-    sub = rows(
-        c.filter(c.subclass.notnull() & (c.subclass != "")).group_by("subclass").agg(patents=c.pid.nunique())
-    )
+    named = ctx.subclasses.filter(ctx.subclasses.subclass != "")
+    sub = rows(named.group_by("subclass").agg(patents=D.count()))
     sub.sort(key=lambda r: (-r["patents"], r["subclass"]))
-    head = c.code.re_extract(r"^([^/]+)/", 1)
-    main_group = ibis.ifelse(head.isnull() | (head == ""), c.code, head + "/00")
-    groups = rows(c.group_by(group=main_group).agg(patents=c.pid.nunique()))
+    codes = ctx.codes
+    # the main group: the code up to its first "/" (when something precedes it) + "/00", else the code
+    slash = codes.code.find("/")
+    main_group = ibis.ifelse(slash > 0, codes.code.left(slash) + "/00", codes.code)
+    in_group = codes.select(rid=codes.rid, group=main_group).distinct()
+    groups = rows(in_group.group_by("group").agg(patents=D.count()))
     groups.sort(key=lambda r: (-r["patents"], r["group"]))
 
-    pairs = c.filter(c.subclass != "").select("pid", "subclass").distinct()
-    left = pairs.rename(pa="pid", sa="subclass")
-    right = pairs.rename(pb="pid", sb="subclass")
+    left = named.rename(pa="rid", sa="subclass")
+    right = named.rename(pb="rid", sb="subclass")
     joined = left.join(right, [left.pa == right.pb, left.sa < right.sb])
-    edges = rows(joined.group_by(["sa", "sb"]).agg(weight=D.count()))
+    weighted = joined.group_by(["sa", "sb"]).agg(weight=D.count())
+    max_edges = int(ctx.config["network_max_edges"])
+    # IPC subclasses are ASCII: the engines order them as Python does
+    edges = rows(weighted.order_by([ibis.desc("weight"), "sa", "sb"]).limit(max_edges))
     edges.sort(key=lambda r: (-r["weight"], r["sa"], r["sb"]))
-    edges = edges[: int(ctx.config["network_max_edges"])]
     sub_counts = {r["subclass"]: int(r["patents"]) for r in sub}
     nodes = sorted({e["sa"] for e in edges} | {e["sb"] for e in edges})
     n_sub, n_group = int(ctx.config["top_subclasses"]), int(ctx.config["top_main_groups"])
@@ -406,7 +441,10 @@ def regions(ctx: Context) -> dict[str, Any]:
 
     scoped, unknown = counts(ctx.patents)
     reference_scope = Scope(region=ctx.scope.region, year_from=ctx.scope.year_from, year_to=ctx.scope.year_to)
-    reference, _unknown = counts(scoped_patents(ctx.tables, reference_scope))
+    if reference_scope == ctx.scope:  # no IPC codes or keywords: the reference is the scope itself
+        reference = scoped
+    else:
+        reference, _unknown = counts(scoped_patents(ctx.tables, reference_scope))
     p_k, p_all = sum(scoped.values()), sum(reference.values())
     names = region_names()
     data: list[dict[str, Any]] = [
@@ -455,30 +493,39 @@ UNAVAILABLE_INDICATORS = (
 
 
 def key_patents(ctx: Context) -> dict[str, Any]:
-    p, c, links = ctx.patents, ctx.classifications, ctx.applicants
-    breadth = c.group_by(bid="pid").agg(subclasses=c.subclass.nunique(), codes=c.code.nunique())
-    parties = links.group_by(lid="pid").agg(applicants=links.aid.nunique())
-    base = p.select(
-        "id",
-        "pub_number",
-        "app_number",
-        "title",
-        "app_date",
-        "patent_type",
-        "main_ipc",
-        granted=granted(p, ctx.config).cast("int64"),
+    p = ctx.patents
+    # the three per-patent indicators in one grouping (patents without classifications or applicants have
+    # no row: their indicators are 0)
+    pcode = ctx.codes.filter(ctx.codes.code.notnull())
+    one, zero = ibis.literal(1, "int64"), ibis.literal(0, "int64")
+    counted = ibis.union(
+        ctx.subclasses.select("rid", subclasses=one, codes=zero, applicants=zero),
+        pcode.select("rid", subclasses=zero, codes=one, applicants=zero),
+        ctx.applicant_links.select("rid", subclasses=zero, codes=zero, applicants=one),
+        distinct=False,
     )
-    step = base.left_join(breadth, base.id == breadth.bid)
-    step = step.select(
+    stats = ctx.tables.materialise(
+        counted.group_by(sid="rid").agg(
+            subclasses=counted.subclasses.sum(),
+            codes=counted.codes.sum(),
+            applicants=counted.applicants.sum(),
+        )
+    )
+    base = p.select("rid", "id", "pub_number", "app_number", granted=granted(p, ctx.config).cast("int64"))
+    joined = base.left_join(stats, base.rid == stats.sid)
+    t = joined.select(
         *base.columns,
-        subclasses=step.subclasses.fill_null(0),
-        codes=step.codes.fill_null(0),
+        **{k: joined[k].fill_null(0) for k in ("subclasses", "codes", "applicants")},
     )
-    joined = step.left_join(parties, step.id == parties.lid)
-    t = ctx.tables.materialise(joined.select(*step.columns, applicants=joined.applicants.fill_null(0)))
     weights = {k: float(v) for k, v in ctx.config["key_patent_weights"].items()}
     indicators = [k for k in ("subclasses", "codes", "applicants", "granted") if weights.get(k)]
-    maxima = rows(t.agg(**{k: t[k].max() for k in indicators}))[0] if indicators else {}
+    # the maxima over all patents in scope: those of the patents with a row, or 0 (indicators are >= 0)
+    maxima: dict[str, Any] = {}
+    held = [k for k in indicators if k != "granted"]
+    if held:
+        maxima.update(rows(stats.agg(**{k: stats[k].max() for k in held}))[0])
+    if "granted" in indicators:
+        maxima.update(rows(base.agg(granted=base.granted.max()))[0])
     score: Any = ibis.literal(0.0)
     for k in indicators:
         top = maxima.get(k) or 0
@@ -491,12 +538,22 @@ def key_patents(ctx: Context) -> dict[str, Any]:
         .limit(n)
     )
     top_rows = rows(ranked)
-    names: dict[str, list[str]] = {}
+    names: dict[Any, list[str]] = {}
+    details: dict[Any, dict[str, Any]] = {}
     if top_rows:
+        rids = [r["rid"] for r in top_rows]
+        links = ctx.applicants
+        for r in rows(links.filter(links.rid.isin(rids)).select("rid", "name")):
+            names.setdefault(r["rid"], []).append(r["name"] or "")
+        shown = p.filter(p.rid.isin(rids)).select("rid", "id", "app_date", "patent_type", "main_ipc")
+        details = {r["id"]: r for r in rows(shown)}
+        raw = ctx.tables.patents
         ids = [r["id"] for r in top_rows]
-        a = ctx.tables.applicants
-        for r in rows(a.filter(a.patent_id.isin(ids)).select("patent_id", "name")):
-            names.setdefault(r["patent_id"], []).append(r["name"] or "")
+        for r in rows(raw.filter(raw.id.isin(ids)).select("id", "title")):
+            details[r["id"]]["title"] = r["title"]
+    for r in top_rows:
+        r.update({k: v for k, v in details[r["id"]].items() if k != "rid"})
+        r["names"] = names.get(r["rid"], [])
     total_weight = sum(weights[k] for k in indicators) or 1.0
     data = [
         {
@@ -506,7 +563,7 @@ def key_patents(ctx: Context) -> dict[str, Any]:
             "app_date": r["app_date"].isoformat() if r["app_date"] else None,
             "patent_type": r["patent_type"],
             "main_ipc": r["main_ipc"],
-            "applicants": "；".join(sorted(names.get(r["id"], []))),
+            "applicants": "；".join(sorted(r["names"])),
             "subclasses": int(r["subclasses"]),
             "codes": int(r["codes"]),
             "applicant_count": int(r["applicants"]),
@@ -542,8 +599,8 @@ def key_patents(ctx: Context) -> dict[str, Any]:
 # --- industry positioning --------------------------------------------------------------------------------
 
 
-def _industry_counts(classes: ir.Table, mapping: ir.Table) -> dict[str, int]:
-    joined = classes.join(mapping, classes.code == mapping.ipc).select("pid", "industry_code").distinct()
+def _industry_counts(classes: ir.Table, mapping: ir.Table, key: str) -> dict[str, int]:
+    joined = classes.join(mapping, classes.code == mapping.ipc).select(key, "industry_code").distinct()
     return {r["industry_code"]: int(r["n"]) for r in rows(joined.group_by("industry_code").agg(n=D.count()))}
 
 
@@ -566,11 +623,16 @@ def industry(ctx: Context) -> dict[str, Any]:
 
     scheme = str(ctx.config["industry_scheme"])
     notes: list[str] = []
+    national_total = ctx.total
     if ctx.scope.region:
-        national_patents = scoped_patents(ctx.tables, ctx.scope.without_region())
-        national_classes = ipc_of(ctx.tables, national_patents.select(sid=national_patents.id))
+        wide = scoped_patents(ctx.tables, ctx.scope.without_region())
+        national_ids = ctx.tables.materialise(wide.select(sid=wide.id))
+        national_total = int(national_ids.count().to_pyarrow().as_py())
+        national_classes = ctx.tables.materialise(
+            ipc_of(ctx.tables, national_ids).select("pid", "code").distinct()
+        )
     else:
-        national_patents, national_classes = ctx.patents, ctx.classifications
+        national_classes = ctx.codes
         notes.append(
             _("The scope names no region, so the location quotients compare the scope with itself (all 1).")
         )
@@ -589,12 +651,9 @@ def industry(ctx: Context) -> dict[str, Any]:
         national: dict[str, int] = {}
     else:
         mapping = ibis.memtable(arrow.select(["ipc", "industry_code"]))
-        local = _industry_counts(ctx.classifications, mapping)
-        national = local if not ctx.scope.region else _industry_counts(national_classes, mapping)
+        local = _industry_counts(ctx.codes, mapping, "rid")
+        national = local if not ctx.scope.region else _industry_counts(national_classes, mapping, "pid")
     local_total = ctx.total
-    national_total = (
-        local_total if not ctx.scope.region else int(national_patents.count().to_pyarrow().as_py())
-    )
     patent_shares = {k: v / sum(local.values()) for k, v in local.items()} if local else {}
     output = _output_shares(ctx)
     match = formulas.match_degree(output, patent_shares) if output and patent_shares else None
