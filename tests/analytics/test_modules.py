@@ -13,7 +13,7 @@ import pytest
 
 from ipops.analytics import formulas
 from ipops.analytics.conf import load_config
-from ipops.analytics.run import run_analyses
+from ipops.analytics.run import comparable, run_analyses
 from ipops.analytics.scope import Scope
 from ipops.corpus import query
 
@@ -144,6 +144,43 @@ def test_technology_composition_and_network(everything: dict[str, Any], sql: Any
     assert all(g["group"].endswith("/00") for g in groups)
 
 
+def _plain_snapshot(real_snapshot: Path, root: Path, *, twice: tuple[str, ...] = ()) -> Path:
+    """The real snapshot as the three plain Parquet files, the tables named in `twice` with every row
+    written twice."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ipops.analytics.engine import COLUMNS, open_tables
+
+    root.mkdir()
+    tables = open_tables("duckdb", real_snapshot)
+    try:
+        for name in COLUMNS:
+            table = getattr(tables, name).to_pyarrow()
+            if name in twice:
+                table = pa.concat_tables([table, table])
+            pq.write_table(table, root / f"{name}.parquet")
+    finally:
+        tables.close()
+    return root
+
+
+def test_repeated_rows_count_once(real_snapshot: Path, tmp_path: Path) -> None:
+    """A patent listed twice under the same IPC code or applicant still counts once everywhere: the counts
+    are of distinct patents and applicants, whatever the rows."""
+    single = _plain_snapshot(real_snapshot, tmp_path / "single")
+    double = _plain_snapshot(real_snapshot, tmp_path / "double", twice=("classifications", "applicants"))
+    scope = Scope.parse(years="2010-2019")
+    once = comparable(run_analyses(scope, snapshot=single))
+    repeated = comparable(run_analyses(scope, snapshot=double))
+    assert once["modules"]["technology"]["subclass_count"] > 1
+    for name, module in once["modules"].items():
+        if name == "key_patents":  # its applicant names are the rows as listed: compare the rest
+            for row in module["table"]["rows"] + repeated["modules"][name]["table"]["rows"]:
+                row.pop("applicants")
+        assert repeated["modules"][name] == module, name
+
+
 def test_regions_with_rta(real_snapshot: Path, sql: Any) -> None:
     result = run_analyses(Scope(region="440300"), snapshot=real_snapshot)
     module = result["modules"]["regions"]
@@ -246,13 +283,15 @@ def test_industry_positioning(real_snapshot: Path, settings: Any, tmp_path: Path
     assert without["table"]["rows"] == [] and without["notes"]  # no concordance loaded: said so
     load_starters()
     scope = Scope(region="440000")
-    result = run_analyses(scope, snapshot=real_snapshot)["modules"]["industry"]
+    regional = run_analyses(scope, snapshot=real_snapshot)
+    result = regional["modules"]["industry"]
     rows = result["table"]["rows"]
     assert rows, "some Guangdong patents fall in the plan's key industries"
-    total = run_analyses(scope, snapshot=real_snapshot)["modules"]["overview"]["total"]
-    national = run_analyses(Scope(), snapshot=real_snapshot)["modules"]["industry"]["table"]["rows"]
+    total = regional["modules"]["overview"]["total"]
+    everything = run_analyses(Scope(), snapshot=real_snapshot)
+    national = everything["modules"]["industry"]["table"]["rows"]
     national_n = {r["code"]: r["patents"] for r in national}
-    everything_total = run_analyses(Scope(), snapshot=real_snapshot)["modules"]["overview"]["total"]
+    everything_total = everything["modules"]["overview"]["total"]
     for row in rows:
         assert row["national_patents"] == national_n[row["code"]]
         assert row["lq"] == pytest.approx(
