@@ -16,7 +16,9 @@ Measured in one run:
            only unless --spark-all (it is for scale-out, not for speed on one machine)
   pdf      render_pdf of the full report of the everything scope
 
-    .venv/bin/python bench/bench_navigation.py [--n 1000000] [--repeat 3] [--no-spark] [--keep DIR]
+    .venv/bin/python bench/bench_navigation.py [--n 1000000] [--repeat 3] [--no-spark] [--no-pdf] [--keep DIR]
+
+Every run prints its wall-clock and CPU (user + system) time and the load average before and after it.
 
 A throw-away SQLite database under a temporary IPOPS_DATA_DIR holds the industry concordance (the bundled
 starter mapping) that industry positioning reads.
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -263,12 +266,31 @@ def pandas_modules(snapshot: Path, scope: Any, config: dict[str, Any]) -> dict[s
 # --- run ------------------------------------------------------------------------------------------------
 
 
-def best_of(repeat: int, func: Any) -> tuple[float, Any]:
+def cpu_seconds() -> float:
+    """User + system CPU time of this process so far (all its threads: DuckDB's included)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def load() -> str:
+    return "/".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def best_of(repeat: int, func: Any, label: str = "") -> tuple[float, Any]:
+    """The best wall-clock time of `repeat` runs; each run's wall and CPU time and the load average before
+    and after it are printed (the machine is shared: wall-clock figures alone are noisy)."""
     best, result = float("inf"), None
-    for _ in range(repeat):
+    for i in range(repeat):
+        before, cpu = load(), cpu_seconds()
         started = time.perf_counter()
         result = func()
-        best = min(best, time.perf_counter() - started)
+        wall = time.perf_counter() - started
+        best = min(best, wall)
+        if label:
+            print(
+                f"  {label} run {i + 1}: wall {wall:.2f} s, cpu {cpu_seconds() - cpu:.2f} s, "
+                f"load {before} -> {load()}"
+            )
     return best, result
 
 
@@ -281,6 +303,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--no-spark", action="store_true")
     parser.add_argument("--spark-all", action="store_true")
     parser.add_argument("--keep", type=Path, help="generate into (or reuse) this directory")
+    parser.add_argument("--no-pdf", action="store_true", help="skip the PDF measurement")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="ipops-nav-"))
     try:
@@ -309,10 +332,14 @@ def run(args: argparse.Namespace, work: Path) -> None:
     results: dict[str, Any] = {}
     for label, scope in scopes.items():
         duck, result = best_of(
-            args.repeat, lambda s=scope: run_analyses(s, snapshot=snapshot, config=config, check_ipc=False)
+            args.repeat,
+            lambda s=scope: run_analyses(s, snapshot=snapshot, config=config, check_ipc=False),
+            f"[{label}] duckdb",
         )
         results[label] = result
-        pandas_time, baseline = best_of(args.repeat, lambda s=scope: pandas_modules(snapshot, s, config))
+        pandas_time, baseline = best_of(
+            args.repeat, lambda s=scope: pandas_modules(snapshot, s, config), f"[{label}] pandas"
+        )
         assert baseline["total"] == result["modules"]["overview"]["total"], "the baseline does the same work"
         trend = {
             r["year"]: r["applications"]
@@ -335,19 +362,23 @@ def run(args: argparse.Namespace, work: Path) -> None:
         for label, scope in scopes.items():
             if label == "everything" and not args.spark_all:
                 continue
-            started = time.perf_counter()
+            started, cpu, before = time.perf_counter(), cpu_seconds(), load()
             on_spark = run_analyses(scope, snapshot=snapshot, config=config, backend="spark", check_ipc=False)
             seconds = time.perf_counter() - started
             same = {k: v for k, v in on_spark.items() if k not in ("backend", "timings")} == {
                 k: v for k, v in results[label].items() if k not in ("backend", "timings")
             }
             print(
-                f"[{label}] spark local {seconds:.1f} s (equal to duckdb: {same}; modules {on_spark['timings']})"
+                f"[{label}] spark local {seconds:.1f} s (driver cpu {cpu_seconds() - cpu:.1f} s, load {before} -> "
+                f"{load()}; equal to duckdb: {same}; modules {on_spark['timings']})"
             )
         stop_spark()
+    if args.no_pdf:
+        return
     pdf_time, pdf = best_of(
         args.repeat,
         lambda: render_pdf(results["everything"], title="专利导航报告（基准测试）", conclusions="基准测试。"),
+        "pdf",
     )
     print(f"pdf of the full report: {pdf_time:.2f} s, {len(pdf):,} bytes")
 
