@@ -175,3 +175,17 @@ def test_ranking_settings_come_from_the_data_file_and_a_region_override(
     settings.IPOPS_SEARCH_CONFIG = override
     assert config()["candidates"] == 3 and config()["keyword_weight"] == defaults["keyword_weight"]
     assert len(engine.match("锂电池隔膜", top=10).matches) <= 6  # 3 keyword + 3 semantic candidates
+
+
+def test_index_analysis_gives_the_tokens_the_queries_use() -> None:
+    """The indexer's one-pass analysis (one segmenter call for many texts) must give exactly the words
+    and bigrams that queries are analysed into, or a query would miss the patents that hold its words."""
+    from ipops.search import text
+    from tests.search.conftest import rows
+
+    texts = [t for r in rows() for t in (r["title"], r["abstract"])]
+    texts += ["", "的", "A的B", "USB-C接口 3.5mm 的 and 与 Wi-Fi6", "中国\n人民", "ABC中文DEF中", "一 二 三"]
+    expected = [(text.joined(text.words(t)), text.joined(text.grams(t))) for t in texts]
+    assert text.analysed_many(texts) == expected
+    assert [text.analysed_many([t])[0] for t in texts[:40]] == expected[:40]
+    assert any(" " in words for words, _g in expected)  # the texts do segment into several words
