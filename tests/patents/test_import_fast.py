@@ -97,6 +97,34 @@ def hashes(rec: CleanRecord) -> tuple[str, str]:
     return record_hashes(rec.fields, rec.applicants, rec.ipc)
 
 
+def test_record_hashes_are_the_ones_stored_by_earlier_imports() -> None:
+    """The hash's bytes are HASH_VERSION's: values computed by the implementation that stored them."""
+    fields = {
+        "country": "CN",
+        "pub_number": "CN202644312U",
+        "title": "一种轨枕",
+        "app_date": date(2012, 5, 30),
+        "pub_date": None,
+        "abstract": "摘要\n第二行",
+        "extra": {"数据来源": "样本", "备注": "x", "n": 3},
+        "kind": "U",
+        "zz": [1, "二"],
+    }
+    applicants = [normalise.ApplicantName("甲公司", "甲公司", "甲公司", "company")]
+    ipc = [("E01B 3/40", "E01B", "2006.01", True), ("E01B 3/28", "E01B", "", False)]
+    assert HASH_VERSION == "v2"
+    assert record_hashes(fields, applicants, ipc) == (
+        "v2a83c112b9a32c4d9a5c6038d5835d70f04e02409ff47f8cc40bcd4d0b1c659",
+        "v28e722ee78957bbc36f88f8e1cfcac7208b8cc296d383230cec9a4fccda9ed6",
+    )
+    no_extra = "v23859114fd4108b6fd0064767259c54d200ac26cce18bee7251022606d9db5e"
+    assert record_hashes({"title": "t", "app_number": "CN2012202497674"}, [], []) == (no_extra, no_extra)
+    assert record_hashes({"title": "t", "extra": {}}, [], []) == (
+        "v2ee3a711b03e7ef64897428afdeb78234d4e1d4c99b8dbf67aa0132a464f978",
+        "v237d1b9afd9a49af72c81c365e1668ac743b8822e7904643debc6541b9adc87",
+    )
+
+
 def test_record_hashes_see_every_change_and_nothing_else() -> None:
     content, core = hashes(record())
     assert content.startswith(HASH_VERSION) and len(content) == len(core) == 64

@@ -18,8 +18,7 @@ import functools
 import hashlib
 import json
 import re
-import sys
-from array import array
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -407,13 +406,15 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def _add(digest: Any, texts: list[str]) -> None:
-    """The texts into a hash, preceded by their lengths: unambiguous, whatever characters they hold."""
-    lengths = array("q", map(len, texts))
-    if sys.byteorder == "big":
-        lengths.byteswap()
-    digest.update(lengths.tobytes())
-    digest.update("".join(texts).encode())
+_LENGTHS: dict[int, struct.Struct] = {}
+
+
+def _lengths(texts: list[str]) -> bytes:
+    """The texts' lengths, each as 8 bytes little-endian."""
+    packer = _LENGTHS.get(len(texts))
+    if packer is None:
+        packer = _LENGTHS[len(texts)] = struct.Struct(f"<{len(texts)}q")
+    return packer.pack(*map(len, texts))
 
 
 def record_hashes(
@@ -421,7 +422,10 @@ def record_hashes(
 ) -> tuple[str, str]:
     """(content hash, core hash) of a record, both starting with HASH_VERSION: SHA-256 over its field
     values (what is stored: absent and empty are the same), applicants and classes (the core hash), and
-    then over `extra` (the content hash)."""
+    then over `extra` (the content hash).
+
+    Each list of texts goes into the hash as its count, the texts' lengths (8 bytes each, little-endian)
+    and then the texts in UTF-8: unambiguous, whatever characters they hold."""
     texts = [v if type(v) is str else _text_of(v) for v in map(fields.get, RECORD_FIELDS)]
     unknown = [] if fields.keys() <= _KNOWN_FIELDS else sorted(fields.keys() - _KNOWN_FIELDS)
     for name in unknown:
@@ -430,19 +434,18 @@ def record_hashes(
         texts += (applicant.raw, applicant.key)
     for code, subclass, version, is_main in ipc:
         texts += (code, subclass, version, "T" if is_main else "F")
-    digest = hashlib.sha256(f"{len(unknown)},{len(applicants)},{len(ipc)};".encode())
-    _add(digest, texts)
+    head = f"{len(unknown)},{len(applicants)},{len(ipc)};".encode()
+    digest = hashlib.sha256(head + _lengths(texts) + "".join(texts).encode())
     core = HASH_VERSION + digest.hexdigest()[:62]
     if "extra" not in fields:
         return core, core
-    extra = fields["extra"] or {}
-    items = [
-        t
-        for key, value in sorted(extra.items())
-        for t in (str(key), value if type(value) is str else _text_of(value))
-    ]
-    digest.update(f"extra {len(items)};".encode())
-    _add(digest, items)
+    items: list[str] = []
+    extra = fields["extra"]
+    if extra:
+        for key in sorted(extra):
+            value = extra[key]
+            items += (str(key), value if type(value) is str else _text_of(value))
+    digest.update(f"extra {len(items)};".encode() + _lengths(items) + "".join(items).encode())
     return HASH_VERSION + digest.hexdigest()[:62], core
 
 

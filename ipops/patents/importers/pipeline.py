@@ -151,14 +151,16 @@ class Report:
 
 
 Item = SourceRow | Problem
-Normalised = tuple[CleanRecord | Prepared | None, list[Problem]]
+Normalised = tuple[CleanRecord | Prepared | None, list[Problem] | None]  # None: no problems
 # What travels between the processes is plain tuples, which pickle at about half the cost of dicts and named
 # tuples: a row as (line, its field names, its values, extra columns) — the names are one shared tuple per
 # column layout, so pickle writes them once per chunk — and a prepared record as the tuple of its fields.
 WorkerRow = tuple[int, tuple[str, ...], tuple[Any, ...], dict[str, str]]
 WorkerResult = tuple[list[tuple[tuple[Any, ...] | None, list[Problem]]], int, dict[str, tuple[int, int]]]
 BlockResult = tuple[
-    list[Problem | tuple[tuple[Any, ...] | None, list[Problem]]] | None, int, dict[str, tuple[int, int]]
+    list[Problem | tuple[tuple[Any, ...] | None, list[Problem] | None]] | None,
+    int,
+    dict[str, tuple[int, int]],
 ]
 
 
@@ -220,7 +222,7 @@ def _normalise_block(block: Block) -> BlockResult:
         items = parse_block(layout, block)
     except BlockFailed:
         return None, os.getpid(), normaliser.cache_stats()
-    results: list[Problem | tuple[tuple[Any, ...] | None, list[Problem]]] = []
+    results: list[Problem | tuple[tuple[Any, ...] | None, list[Problem] | None]] = []
     add = results.append
     normalise, prepare = normaliser.normalise, shape.prepare
     for item in items:
@@ -228,7 +230,7 @@ def _normalise_block(block: Block) -> BlockResult:
             add(item)
         else:
             record, problems = normalise(item.line, item.values, item.extra)
-            add((None if record is None else tuple(prepare(record)), problems))
+            add((None if record is None else tuple(prepare(record)), problems or None))
     return results, os.getpid(), normaliser.cache_stats()
 
 

@@ -188,7 +188,7 @@ class RowShape:
         for line, cells in table:
             count = len(cells)
             if text_only:
-                if not "".join(cells).strip():
+                if not ((cells and cells[0].strip()) or "".join(cells).strip()):
                     continue  # blank lines are not rows
                 if count > width and any(c.strip() for c in cells[width:]):
                     yield Problem(line, "", "", _("The row has more cells than the header has columns."))
