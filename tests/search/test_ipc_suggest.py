@@ -22,7 +22,14 @@ from ipops.core.models import AuditEntry, Job
 from ipops.patents.models import Classification, Dataset, Patent
 from ipops.search.ipc_suggest import services, store
 from ipops.search.ipc_suggest.config import DEFAULTS, load_params
-from ipops.search.ipc_suggest.model import IpcSuggester, Params, decide, document_text, micro_f1
+from ipops.search.ipc_suggest.model import (
+    IpcSuggester,
+    Params,
+    decide,
+    document_text,
+    micro_f1,
+    scheme_text,
+)
 from ipops.search.ipc_suggest.training import TRAIN_JOB_KIND, start_training
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ipc_suggest"
@@ -117,22 +124,59 @@ def test_threshold_and_calibration_are_chosen_by_cross_validation(fitted: IpcSug
     assert a > 0  # a higher fused score never means a lower confidence
 
 
-def test_sample_limits_keep_vectors_and_labels_together() -> None:
-    """Above cv_max_patents / knn_max_patents only a sample is cross-validated / kept as neighbours; each
-    kept vector still sits next to its own patent's subclasses."""
+def test_sample_limits_keep_vectors_and_texts_together() -> None:
+    """Above cv_max_patents / kernel_max_patents only a sample is cross-validated / learnt from; each kept
+    USE vector still sits next to its own patent's TF-IDF row, and the scheme titles follow the patents."""
     from ipops.search.ipc_suggest.model import Embedder
 
     rows = lx_rows()[:160]
     texts = [r["patent_title"] for r in rows]
-    params = Params(cv_folds=2, cv_max_patents=60, knn_max_patents=40, knn_weights=(0.3,))
-    model = IpcSuggester(params=params).fit(texts, [subclasses(r) for r in rows])
-    assert model.report["cv_patents"] == 60 and model.knn_weight == 0.3
-    assert model.knn_vectors is not None and model.knn_labels is not None
-    assert model.knn_vectors.shape == (40, 512)
+    params = Params(cv_folds=2, cv_max_patents=30, kernel_max_patents=40)
+    model = IpcSuggester(params=params).fit(
+        texts, [subclasses(r) for r in rows], scheme=[(subclasses(rows[0])[0], "一种测试用的分类标题")]
+    )
+    assert model.report["cv_patents"] == 30 and model.report["kernel_patents"] == 40
+    assert model.report["scheme_texts"] == 1
+    fitted = model.fitted
+    assert fitted is not None
+    assert fitted.basis_vectors.shape == (41, 512) and fitted.basis_tfidf.shape[0] == 41
+    assert fitted.dual.shape == (41, len(model.labels))
     every = Embedder.encode(texts)
-    for vector, labels in zip(model.knn_vectors.astype(np.float32), model.knn_labels.toarray(), strict=True):
+    tfidf = fitted.vectorizer.transform(texts)
+    for row, vector in enumerate(fitted.basis_vectors[:40].astype(np.float32)):
         own = int(np.argmax(every @ vector))
-        assert {model.labels[j] for j in np.flatnonzero(labels)} == set(subclasses(rows[own]))
+        assert abs(fitted.basis_tfidf[row] - tfidf[own]).sum() < 1e-4
+
+
+def test_scheme_titles_teach_a_subclass_the_patents_rarely_show(fitted: IpcSuggester) -> None:
+    """The IPC scheme's titles are learnt as extra texts: with B33Y's titles (one B33Y patent in the held
+    sample) a text worded like them gets B33Y as its best subclass; a title of a subclass no held patent
+    carries (A01K) is left out rather than made a new label."""
+    rows = [r for r in lx_rows() if r["fold"] != "3"]
+    scheme = [
+        (
+            "B33Y",
+            "增材制造，即通过增材沉积、增材附聚或增材分层，例如通过3D打印、立体光刻或选择性激光烧结来制造三维(3D)物体",
+        ),
+        ("B33Y", "增材制造的过程"),
+        ("B33Y", "增材制造设备；及其零件或附件"),
+        ("B33Y", "适用于增材制造的材料"),
+        ("A01K", "动物的房舍；所用设备"),
+    ]
+    params = fitted.params
+    with_scheme = IpcSuggester(params=params).fit(
+        [document_text(r["patent_title"], params=params) for r in rows], [subclasses(r) for r in rows], scheme
+    )
+    assert with_scheme.report["scheme_texts"] == 4 and "A01K" not in with_scheme.labels
+    text = [document_text("一种用于增材制造的3D打印设备", params=params)]
+    column = fitted.labels.index("B33Y")
+    assert with_scheme.suggest(text)[0][0][0] == "B33Y"
+    assert with_scheme.confidences(text)[0, column] > fitted.confidences(text)[0, column]
+
+
+def test_scheme_titles_lose_their_references() -> None:
+    assert scheme_text("家畜的饲喂装置（A01K 1/10优先；家禽的饲喂装置入A01K 39/00）") == "家畜的饲喂装置"
+    assert scheme_text("动物的标记(家禽(或鸟)的标记入A01K35/00)；其他") == "动物的标记；其他"
 
 
 def test_decide_keeps_threshold_cap_and_top1() -> None:
@@ -146,7 +190,7 @@ def test_abstracts_are_learnt_from_and_read() -> None:
     """Patents held with title + abstract (the agriculture sample): tagging from title + abstract is at
     least as right as from the title alone, and the model learnt from the abstracts' words."""
     rows = agri_rows()
-    params = Params(knn_weight=0.0, knn_weights=(0.0,), cv_folds=2)
+    params = Params(cv_folds=2)
     held, queries = rows[:60], rows[60:]
     model = IpcSuggester(params=params).fit(
         [document_text(r["title"], r["abstract"], params) for r in held], [[r["ipc_subclass"]] for r in held]
@@ -223,13 +267,22 @@ def import_sample(
 def test_train_command_learns_from_the_classified_real_patents_only(
     model_dir: Path, settings: Any, tmp_path: Path
 ) -> None:
+    from ipops.reference.models import IpcEntry
+
     rows = lx_rows()
     import_sample(rows[:150], unclassified=5)
     import_sample(rows[150:200], synthetic=True)
+    # the IPC scheme as reference data: the configured levels' titles are learnt from, others are not
+    held = sorted({c for r in rows[:150] for c in subclasses(r)})
+    IpcEntry.objects.create(code=held[0], kind="subclass", title_zh="第一个小类的标题", title_en="first")
+    IpcEntry.objects.create(code=f"{held[0]} 1/00", kind="main_group", title_zh="一个大组的标题")
+    IpcEntry.objects.create(code=f"{held[0]} 1/02", kind="subgroup", title_zh="一个小组的标题")
+    IpcEntry.objects.create(code=f"{held[-1]} 3/00", kind="main_group", title_zh="", title_en="no zh")
     out = io.StringIO()
     call_command("train_ipc_suggester", "--quiet-progress", stdout=out)
     meta = store.read_meta()
     assert meta is not None and meta["patents"] == 150  # not the 5 unclassified, not the 50 synthetic
+    assert meta["scheme_texts"] == 2  # the subclass and the main group with a Chinese title
     assert meta["subclasses"] == len({c for r in rows[:150] for c in subclasses(r)})
     assert "trained on 150 patents" in out.getvalue()
     assert (model_dir / store.MODEL_FILE).exists()

@@ -32,9 +32,7 @@ TEXT = "一种基于深度学习的光伏组件缺陷检测方法"
 def fitted() -> IpcSuggester:
     with open(FIXTURES / "lxingy3_sample.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    params = Params(
-        knn_weight=0.0, knn_weights=(0.0,), cv_folds=2
-    )  # the page and API do not depend on the fusion
+    params = Params(cv_folds=2)
     return IpcSuggester(params=params).fit(
         [document_text(r["patent_title"], params=params) for r in rows],
         [r["true_subclasses_all"].split("|") for r in rows],

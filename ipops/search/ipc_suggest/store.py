@@ -21,7 +21,7 @@ from ipops.search.ipc_suggest.model import IpcSuggester
 MODEL_FILE = "model.joblib"
 META_FILE = "model.json"
 FORMAT = "ipops-ipc-suggest"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: kernel ridge model (a version-1 file is an SVM model: retrain)
 
 
 class ModelMissingError(RuntimeError):

@@ -2,7 +2,9 @@
 
 Training data: every patent with at least one IPC classification (its distinct subclasses are the labels),
 read as title + start of abstract. Patents of synthetic datasets are left out unless ``include_synthetic``;
-above ``max_train_patents`` a seeded random sample is taken. The database is only read (the job holds no
+above ``max_train_patents`` a seeded random sample is taken. The IPC scheme titles the platform holds as
+reference data (``load_reference``; the levels in ``scheme_levels``, the language ``scheme_language``) are
+learnt from as well. The database is only read (the job holds no
 write transaction); the model is written to the derived store (`store`).
 """
 
@@ -22,6 +24,7 @@ from ipops.core.jobs import JobError, Progress, job_handler, start_job
 from ipops.core.models import Job
 from ipops.core.permissions import require_role
 from ipops.patents.models import Classification, Patent
+from ipops.reference.models import IpcEntry
 from ipops.search.ipc_suggest import store
 from ipops.search.ipc_suggest.config import load_params
 from ipops.search.ipc_suggest.model import IpcSuggester, Params, ProgressFn, document_text
@@ -60,6 +63,20 @@ def training_data(params: Params) -> tuple[list[str], list[list[str]]]:
     return texts, labels
 
 
+def scheme_data(params: Params) -> list[tuple[str, str]]:
+    """(subclass, title) of the IPC scheme entries at the configured levels, in the configured language."""
+    if not params.scheme_levels:
+        return []
+    field = "title_zh" if params.scheme_language.lower().startswith("zh") else "title_en"
+    rows = (
+        IpcEntry.objects.filter(kind__in=params.scheme_levels)
+        .exclude(**{field: ""})
+        .order_by("code")
+        .values_list("code", field)
+    )
+    return [(code[:4], title) for code, title in rows.iterator(chunk_size=CHUNK)]
+
+
 def train(progress: ProgressFn | None = None) -> dict[str, Any]:
     """Train on what the database holds now and save the model; returns its description."""
     params = load_params()
@@ -69,15 +86,13 @@ def train(progress: ProgressFn | None = None) -> dict[str, Any]:
         raise NothingToLearnError(
             _("No patent with an IPC classification to learn from: import patents first (import_patents).")
         )
-    model = IpcSuggester(params=params).fit(texts, labels, progress=progress)
+    model = IpcSuggester(params=params).fit(texts, labels, scheme=scheme_data(params), progress=progress)
     meta = {
         "trained_at": timezone.now().isoformat(),
         "patents": len(texts),
         "subclasses": len(model.labels),
         "threshold": round(model.threshold, 4),
         "calibration": [round(x, 6) for x in model.calibration],
-        "knn_weight": model.knn_weight,
-        "knn_patents": 0 if model.knn_vectors is None else len(model.knn_vectors),
         "seconds": round(time.perf_counter() - started, 1),
         **model.report,
     }
