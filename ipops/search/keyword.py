@@ -26,6 +26,7 @@ FACETS = {  # facet name -> fast field
     "year": "year",
     "status": "status",
 }
+TOTAL = "_total"  # the aggregation that counts the matches
 MAX_TERMS = 200  # distinct tokens of a long text used in a natural-language query
 
 
@@ -314,15 +315,23 @@ class KeywordIndex:
     ) -> Hits:
         searcher = self.index.searcher()
         full = self._filtered(query, filters)
+        # With facets, the aggregation pass also counts the matches (every document has a year value), so
+        # the ranking pass need not count them all: it may skip blocks that cannot reach the top.
         if sort == "date":
-            result = searcher.search(full, limit=limit, offset=offset, order_by_field="date")
+            result = searcher.search(
+                full, limit=limit, offset=offset, order_by_field="date", count=not facets
+            )
         else:
-            result = searcher.search(full, limit=limit, offset=offset)
+            result = searcher.search(full, limit=limit, offset=offset, count=not facets)
         hits = [(searcher.doc(addr)["id"][0], float(key)) for key, addr in result.hits]
         out = Hits(total=int(getattr(result, "count", 0) or 0), hits=hits)
-        if facets and out.total:
-            spec = {name: {"terms": {"field": fast, "size": facet_size}} for name, fast in FACETS.items()}
+        if facets:
+            spec: dict[str, Any] = {
+                name: {"terms": {"field": fast, "size": facet_size}} for name, fast in FACETS.items()
+            }
+            spec[TOTAL] = {"value_count": {"field": "year"}}
             raw = searcher.aggregate(full, spec)
+            out.total = int(raw.get(TOTAL, {}).get("value") or 0)
             for name in FACETS:
                 buckets = raw.get(name, {}).get("buckets", [])
                 out.facets[name] = [
