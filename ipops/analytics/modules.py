@@ -46,9 +46,10 @@ class Context:
         return formulas.is_incomplete_year(year, self.cutoff, self.months)
 
     # The scoped tables, each computed once per run (`Tables.materialise`). Patents carry a row key ``rid``
-    # and the classification and applicant rows are joined to it, so that the per-patent groupings and
-    # joins below work on that key rather than on the 32-character ids; counts of distinct patents (or
-    # applicants) are counts over tables deduplicated once, not COUNT(DISTINCT) over the raw rows.
+    # and IPC codes, subclasses and main groups integer ids (dictionaries of the snapshot's values), so the
+    # per-patent groupings and joins below work on integers rather than on 32-character ids and code
+    # strings; counts of distinct patents (or applicants) are counts over tables deduplicated once, not
+    # COUNT(DISTINCT) over the raw rows.
 
     @cached_property
     def patents(self) -> ir.Table:
@@ -62,23 +63,50 @@ class Context:
         return self.patents.select(kid=self.patents.id, rid=self.patents.rid)
 
     @cached_property
+    def code_ids(self) -> ir.Table:
+        """Every IPC code of the snapshot (dcode) with an id, and its main group (the code up to its first
+        "/", when something precedes it, + "/00"; else the code) with an id."""
+        c = self.tables.classifications
+        codes = c.filter((c.scheme == "ipc") & c.code.notnull()).select(dcode=c.code).distinct()
+        slash = codes.dcode.find("/")
+        grouped = codes.mutate(group=ibis.ifelse(slash > 0, codes.dcode.left(slash) + "/00", codes.dcode))
+        return self.tables.materialise(
+            grouped.mutate(
+                code_id=ibis.dense_rank().over(order_by=grouped.dcode),
+                group_id=ibis.dense_rank().over(order_by=grouped.group),
+            )
+        )
+
+    @cached_property
+    def subclass_ids(self) -> ir.Table:
+        """Every IPC subclass of the snapshot (dsub) with an id in the subclasses' order."""
+        c = self.tables.classifications
+        subs = c.filter((c.scheme == "ipc") & c.subclass.notnull()).select(dsub=c.subclass).distinct()
+        return self.tables.materialise(subs.mutate(sub_id=ibis.dense_rank().over(order_by=subs.dsub)))
+
+    @cached_property
     def classifications(self) -> ir.Table:
-        """IPC classification rows of the patents in scope (rid, code, subclass)."""
+        """IPC classification rows of the patents in scope (rid, code_id, group_id, sub_id; null ids for a
+        null code or subclass)."""
         c = self.tables.classifications
         ipc = c.filter(c.scheme == "ipc").select(pid=c.patent_id, code=c.code, subclass=c.subclass)
         joined = ipc.join(self.keys, ipc.pid == self.keys.kid)
-        return self.tables.materialise(joined.select("rid", "code", "subclass"))
+        codes, subs = self.code_ids, self.subclass_ids
+        joined = joined.left_join(codes, joined.code == codes.dcode)
+        joined = joined.left_join(subs, joined.subclass == subs.dsub)
+        return self.tables.materialise(joined.select("rid", "code_id", "group_id", "sub_id"))
 
     @cached_property
     def subclasses(self) -> ir.Table:
-        """Distinct (rid, subclass) of the patents in scope, subclass not null."""
+        """Distinct (rid, sub_id) of the patents in scope, subclass not null."""
         c = self.classifications
-        return self.tables.materialise(c.filter(c.subclass.notnull()).select("rid", "subclass").distinct())
+        return self.tables.materialise(c.filter(c.sub_id.notnull()).select("rid", "sub_id").distinct())
 
     @cached_property
     def codes(self) -> ir.Table:
-        """Distinct (rid, code) of the patents in scope."""
-        return self.tables.materialise(self.classifications.select("rid", "code").distinct())
+        """Distinct (rid, code_id, group_id) of the patents in scope (one row per patent and code)."""
+        c = self.classifications
+        return self.tables.materialise(c.select("rid", "code_id", "group_id").distinct())
 
     @cached_property
     def applicants(self) -> ir.Table:
@@ -362,24 +390,34 @@ def applicants(ctx: Context) -> dict[str, Any]:
 
 def technology(ctx: Context) -> dict[str, Any]:
     total = ctx.total
-    named = ctx.subclasses.filter(ctx.subclasses.subclass != "")
-    sub = rows(named.group_by("subclass").agg(patents=D.count()))
+    names = {int(r["sub_id"]): r["dsub"] for r in rows(ctx.subclass_ids)}
+    per_subclass = rows(ctx.subclasses.group_by("sub_id").agg(patents=D.count()))
+    sub = [
+        {"subclass": names[int(r["sub_id"])], "patents": r["patents"]}
+        for r in per_subclass
+        if names[int(r["sub_id"])] != ""
+    ]
     sub.sort(key=lambda r: (-r["patents"], r["subclass"]))
     codes = ctx.codes
-    # the main group: the code up to its first "/" (when something precedes it) + "/00", else the code
-    slash = codes.code.find("/")
-    main_group = ibis.ifelse(slash > 0, codes.code.left(slash) + "/00", codes.code)
-    in_group = codes.select(rid=codes.rid, group=main_group).distinct()
-    groups = rows(in_group.group_by("group").agg(patents=D.count()))
+    in_group = codes.select("rid", "group_id").distinct()
+    counted = in_group.group_by("group_id").agg(patents=D.count())
+    group_names = ctx.code_ids.select(gid="group_id", group="group").distinct()
+    named_groups = counted.left_join(group_names, counted.group_id == group_names.gid)
+    groups = rows(named_groups.select("group", "patents"))
     groups.sort(key=lambda r: (-r["patents"], r["group"]))
 
-    left = named.rename(pa="rid", sa="subclass")
-    right = named.rename(pb="rid", sb="subclass")
+    subs = ctx.subclass_ids
+    named = ctx.subclasses.semi_join(subs.filter(subs.dsub != ""), ctx.subclasses.sub_id == subs.sub_id)
+    left = named.rename(pa="rid", sa="sub_id")
+    right = named.rename(pb="rid", sb="sub_id")
     joined = left.join(right, [left.pa == right.pb, left.sa < right.sb])
     weighted = joined.group_by(["sa", "sb"]).agg(weight=D.count())
     max_edges = int(ctx.config["network_max_edges"])
-    # IPC subclasses are ASCII: the engines order them as Python does
-    edges = rows(weighted.order_by([ibis.desc("weight"), "sa", "sb"]).limit(max_edges))
+    # subclass ids are in the subclasses' order, so ordering by ids orders by subclass (ASCII: as Python)
+    edges = [
+        {"sa": names[int(r["sa"])], "sb": names[int(r["sb"])], "weight": r["weight"]}
+        for r in rows(weighted.order_by([ibis.desc("weight"), "sa", "sb"]).limit(max_edges))
+    ]
     edges.sort(key=lambda r: (-r["weight"], r["sa"], r["sb"]))
     sub_counts = {r["subclass"]: int(r["patents"]) for r in sub}
     nodes = sorted({e["sa"] for e in edges} | {e["sb"] for e in edges})
@@ -496,7 +534,7 @@ def key_patents(ctx: Context) -> dict[str, Any]:
     p = ctx.patents
     # the three per-patent indicators in one grouping (patents without classifications or applicants have
     # no row: their indicators are 0)
-    pcode = ctx.codes.filter(ctx.codes.code.notnull())
+    pcode = ctx.codes.filter(ctx.codes.code_id.notnull())
     one, zero = ibis.literal(1, "int64"), ibis.literal(0, "int64")
     counted = ibis.union(
         ctx.subclasses.select("rid", subclasses=one, codes=zero, applicants=zero),
@@ -632,11 +670,14 @@ def industry(ctx: Context) -> dict[str, Any]:
             ipc_of(ctx.tables, national_ids).select("pid", "code").distinct()
         )
     else:
-        national_classes = ctx.codes
         notes.append(
             _("The scope names no region, so the location quotients compare the scope with itself (all 1).")
         )
-    codes = [r["code"] for r in rows(national_classes.select("code").distinct())]
+    if ctx.scope.region:
+        codes = [r["code"] for r in rows(national_classes.select("code").distinct())]
+    else:
+        held = ctx.codes.select("code_id").distinct()
+        codes = [r["dcode"] for r in rows(ctx.code_ids.semi_join(held, "code_id").select("dcode"))]
     arrow = industry_table(sorted(c for c in codes if c), scheme)
     names = {r["industry_code"]: (r["industry_name_zh"], r["industry_name_en"]) for r in arrow.to_pylist()}
     if arrow.num_rows == 0:
@@ -651,7 +692,8 @@ def industry(ctx: Context) -> dict[str, Any]:
         national: dict[str, int] = {}
     else:
         mapping = ibis.memtable(arrow.select(["ipc", "industry_code"]))
-        local = _industry_counts(ctx.codes, mapping, "rid")
+        by_id = ctx.code_ids.select("code_id", code="dcode")
+        local = _industry_counts(ctx.codes.join(by_id, "code_id"), mapping, "rid")
         national = local if not ctx.scope.region else _industry_counts(national_classes, mapping, "pid")
     local_total = ctx.total
     patent_shares = {k: v / sum(local.values()) for k, v in local.items()} if local else {}
