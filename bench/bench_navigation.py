@@ -272,6 +272,29 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def children_cpu_seconds() -> float:
+    """User + system CPU time of this process's live descendants (the Spark JVM), from /proc (0 elsewhere)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        times[pid] = (int(fields[11]) + int(fields[12])) / tick
+    mine, found = {os.getpid()}, True
+    while found:
+        found = False
+        for pid, parent in parents.items():
+            if parent in mine and pid not in mine:
+                mine.add(pid)
+                found = True
+    return sum(times[pid] for pid in mine if pid != os.getpid())
+
+
 def load() -> str:
     return "/".join(f"{v:.2f}" for v in os.getloadavg())
 
@@ -362,15 +385,16 @@ def run(args: argparse.Namespace, work: Path) -> None:
         for label, scope in scopes.items():
             if label == "everything" and not args.spark_all:
                 continue
-            started, cpu, before = time.perf_counter(), cpu_seconds(), load()
+            started, cpu, jvm, before = time.perf_counter(), cpu_seconds(), children_cpu_seconds(), load()
             on_spark = run_analyses(scope, snapshot=snapshot, config=config, backend="spark", check_ipc=False)
             seconds = time.perf_counter() - started
+            jvm = children_cpu_seconds() - jvm
             same = {k: v for k, v in on_spark.items() if k not in ("backend", "timings")} == {
                 k: v for k, v in results[label].items() if k not in ("backend", "timings")
             }
             print(
-                f"[{label}] spark local {seconds:.1f} s (driver cpu {cpu_seconds() - cpu:.1f} s, load {before} -> "
-                f"{load()}; equal to duckdb: {same}; modules {on_spark['timings']})"
+                f"[{label}] spark local {seconds:.1f} s (cpu: python {cpu_seconds() - cpu:.1f} s, JVM {jvm:.1f} s; "
+                f"load {before} -> {load()}; equal to duckdb: {same}; modules {on_spark['timings']})"
             )
         stop_spark()
     if args.no_pdf:
