@@ -3,43 +3,22 @@
 
 from __future__ import annotations
 
-import copy
-import json
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from ipops.core.config_files import load_with_override
+
 DEFAULTS_FILE = Path(__file__).resolve().parent / "config" / "defaults.json"
-
-
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ImproperlyConfigured(f"Analytics configuration {path} cannot be read: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ImproperlyConfigured(f"Analytics configuration {path} must hold a JSON object")
-    return data
 
 
 def load_config() -> dict[str, Any]:
     """The effective configuration (defaults plus the region's override), validated."""
-    config = _read(DEFAULTS_FILE)
-    override = getattr(settings, "IPOPS_ANALYTICS_CONFIG", None)
-    if override:
-        config = _merge(config, _read(Path(override)))
+    config = load_with_override(
+        DEFAULTS_FILE, getattr(settings, "IPOPS_ANALYTICS_CONFIG", None), what="Analytics configuration"
+    )
     cutoffs = config.get("stage_cutoffs_percent")
     if (
         not isinstance(cutoffs, list)
