@@ -30,7 +30,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -267,10 +266,11 @@ def apply_records(records: list[FeedRecord], counts: Counts, report: Report) -> 
         else:
             counts.unchanged += 1
     if replace:
-        condition = Q()
+        by_source: dict[str, list[Any]] = {}
         for pk, record in replace:
-            condition |= Q(patent_id=pk, source=record.source)
-        LegalEvent.objects.filter(condition).delete()
+            by_source.setdefault(record.source, []).append(pk)
+        for source, ids in by_source.items():
+            LegalEvent.objects.filter(patent_id__in=ids, source=source).delete()
         LegalEvent.objects.bulk_create(
             LegalEvent(patent_id=pk, date=day, code=code, description=text, source=record.source)
             for pk, record in replace
