@@ -118,9 +118,13 @@ class Patent(BaseModel):
     application number when the source has none."""
 
     country = models.CharField(_("country"), max_length=2, default="CN")
-    # NULL, not "", when absent: unique only among records that have one
-    pub_number = models.CharField(_("publication number"), max_length=32, null=True, blank=True, unique=True)
-    app_number = models.CharField(_("application number"), max_length=32, blank=True, db_index=True)
+    # NULL, not "", when absent: unique only among records that have one. Indexes on the number and region
+    # columns are declared in Meta: `unique=True` / `db_index=True` on a CharField also make PostgreSQL
+    # build a second, `varchar_pattern_ops` ("_like") index per column for LIKE 'x%', which nothing runs
+    # on these columns (numbers are matched exactly or anywhere, regions exactly) and which every import
+    # row paid for. main_ipc keeps db_index: the IPC filter matches it by prefix.
+    pub_number = models.CharField(_("publication number"), max_length=32, null=True, blank=True)
+    app_number = models.CharField(_("application number"), max_length=32, blank=True)
     kind = models.CharField(_("kind code"), max_length=4, blank=True)
     # Type and legal status have a handful of values each: an index would not narrow a search and would cost
     # every import row an index write, so they have none (filters on them scan with the other conditions).
@@ -138,9 +142,9 @@ class Patent(BaseModel):
     inventors = models.TextField(_("inventors"), blank=True)
     address = models.CharField(_("address"), max_length=500, blank=True)
     applicant_country = models.CharField(_("applicant country"), max_length=2, blank=True)
-    province_code = models.CharField(_("province"), max_length=6, blank=True, db_index=True)
+    province_code = models.CharField(_("province"), max_length=6, blank=True)
     city_code = models.CharField(_("city"), max_length=6, blank=True)
-    district_code = models.CharField(_("district"), max_length=6, blank=True, db_index=True)
+    district_code = models.CharField(_("district"), max_length=6, blank=True)
     agency = models.CharField(_("patent agency"), max_length=300, blank=True)
     agency_code = models.CharField(_("agency code"), max_length=10, blank=True)
     agents = models.CharField(_("patent agents"), max_length=300, blank=True)
@@ -159,7 +163,13 @@ class Patent(BaseModel):
     class Meta:
         ordering = ["-pub_date", "pub_number"]
         verbose_name = _("patent")
-        indexes = [models.Index(fields=["updated_at"], name="patent_updated_idx")]
+        constraints = [models.UniqueConstraint(fields=["pub_number"], name="patent_pub_number_unique")]
+        indexes = [
+            models.Index(fields=["updated_at"], name="patent_updated_idx"),
+            models.Index(fields=["app_number"], name="patent_app_number_idx"),
+            models.Index(fields=["province_code"], name="patent_province_idx"),
+            models.Index(fields=["district_code"], name="patent_district_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.pub_number or self.app_number} {self.title}"
