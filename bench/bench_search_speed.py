@@ -13,7 +13,9 @@ words (jieba search segmentation + character bigrams for tantivy; the same words
 which cannot segment Chinese themselves), the same queries (two words from real titles, AND), the same
 filters (patent type + a year range) and facet counts (type, year, IPC subclass, legal status; top 10).
 Vectors for the semantic part are random unit vectors (only the search cost is measured there; USE
-throughput is measured separately on real texts).
+throughput is measured separately on real texts). `--hnsw-only N --hnsw-structured` builds the hnswlib graph
+over N mixtures of the USE vectors of 11,366 distinct real titles (lxingy3 + agriculture, read from ../shared/data)
+instead, to measure recall on vectors with topic structure like the platform's.
 """
 
 from __future__ import annotations
@@ -284,19 +286,77 @@ def _children_cpu() -> float:
     return t.children_user + t.children_system
 
 
+REAL_TITLES = (
+    ROOT.parent / "shared" / "data" / "cn_patents_ipc_lxingy3" / "patents_folds123.csv",
+    ROOT.parent
+    / "shared"
+    / "data"
+    / "cn_a01_agri_abstracts_littlewilliam"
+    / "a01_patents_half_utf8.jsonl.xz",
+)
+
+
+def real_title_vectors() -> np.ndarray:
+    """USE vectors of the real patent titles of lxingy3 (5,876) and the agriculture set (5,689), embedded
+    with the platform's embedder (read from ../shared/data; benchmarks only)."""
+    import json
+    import lzma
+
+    from ipops.search.embed import UseEmbedder
+
+    titles = [row["patent_title"] for row in csv.DictReader(REAL_TITLES[0].open(encoding="utf-8"))]
+    with lzma.open(REAL_TITLES[1], "rt", encoding="utf-8") as lines:
+        titles += [json.loads(line)["title"] for line in lines if line.strip()]
+    titles = list(dict.fromkeys(t.strip() for t in titles if t and t.strip()))
+    model = UseEmbedder()
+    t0 = time.perf_counter()
+    out = np.vstack([model.encode(titles[i : i + 64]) for i in range(0, len(titles), 64)]).astype(np.float32)
+    print(f"embedded {len(titles):,} real titles in {time.perf_counter() - t0:.0f} s", flush=True)
+    return out
+
+
+def mixtures(anchors: np.ndarray, n: int, rng: np.random.Generator, noise: float = 0.01) -> np.ndarray:
+    """n unit vectors each w·a + (1 − w)·b + noise for two random real title vectors a, b (w uniform in
+    0.5–1): points on and between the real vectors, so they keep the real topic structure."""
+    out = np.empty((n, anchors.shape[1]), dtype=np.float32)
+    for start in range(0, n, 100_000):
+        k = min(100_000, n - start)
+        w = rng.uniform(0.5, 1.0, (k, 1)).astype(np.float32)
+        a = anchors[rng.integers(0, len(anchors), k)]
+        b = anchors[rng.integers(0, len(anchors), k)]
+        block = w * a + (1 - w) * b + rng.standard_normal(a.shape, dtype=np.float32) * noise
+        block /= np.linalg.norm(block, axis=1, keepdims=True)
+        out[start : start + k] = block
+    return out
+
+
 def bench_hnsw(
-    n: int, m: int, ef_construction: int, efs: list[int], queries: int = 200, save: Path | None = None
+    n: int,
+    m: int,
+    ef_construction: int,
+    efs: list[int],
+    queries: int = 200,
+    save: Path | None = None,
+    structured: bool = False,
 ) -> None:
-    """hnswlib over n random unit 512-d vectors through `VectorIndex`: build time, CPU, memory, then for
-    each search ef the top-10 p50/p95, top-1 = exact and recall@10 against exact search, for queries that
-    are perturbed corpus vectors (as `bench_vectors`) and for fresh random unit vectors (no near neighbour:
-    the hardest case)."""
+    """hnswlib over n unit 512-d vectors through `VectorIndex`: build time, CPU, memory, then for each search
+    ef the top-10 p50/p95, top-1 = exact and recall@10 against exact search. Random vectors (the hardest
+    case: no neighbourhood structure), queries that are perturbed corpus vectors (as `bench_vectors`) and
+    fresh random unit vectors; or, with `structured`, vectors mixed from the USE vectors of real titles
+    (`mixtures`), queries that are new mixtures (a new patent like those held) and the real titles' own
+    vectors."""
     rng = np.random.default_rng(0)
-    matrix = rng.standard_normal((n, 512), dtype=np.float32)
-    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    anchors = real_title_vectors() if structured else None
+    if anchors is not None:
+        matrix = mixtures(anchors, n, rng)
+    else:
+        matrix = rng.standard_normal((n, 512), dtype=np.float32)
+        matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
     rss0 = _rss_mb()
     print(
-        f"hnsw: {n:,} vectors, M {m}, ef_construction {ef_construction}; load {os.getloadavg()}", flush=True
+        f"hnsw: {n:,} {'structured (real-title mixtures)' if structured else 'random'} vectors, M {m}, "
+        f"ef_construction {ef_construction}; load {os.getloadavg()}",
+        flush=True,
     )
     t0, c0 = time.perf_counter(), _cpu()
     index = VectorIndex(
@@ -310,9 +370,20 @@ def bench_hnsw(
     )
     if save is not None:
         index.graph.save_index(str(save))  # type: ignore[union-attr]
-    near = matrix[rng.integers(0, n, queries)] + rng.standard_normal((queries, 512), dtype=np.float32) * 0.01
-    far = rng.standard_normal((queries, 512), dtype=np.float32)
-    for label, probes in (("perturbed corpus vectors", near), ("fresh random vectors", far)):
+    if anchors is not None:
+        kinds = (
+            ("new mixtures", mixtures(anchors, queries, np.random.default_rng(1))),
+            ("real title vectors", anchors[rng.integers(0, len(anchors), queries)].copy()),
+        )
+    else:
+        near = (
+            matrix[rng.integers(0, n, queries)] + rng.standard_normal((queries, 512), dtype=np.float32) * 0.01
+        )
+        kinds = (
+            ("perturbed corpus vectors", near),
+            ("fresh random vectors", rng.standard_normal((queries, 512), dtype=np.float32)),
+        )
+    for label, probes in kinds:
         probes /= np.linalg.norm(probes, axis=1, keepdims=True)
         truth = np.empty((queries, 10), dtype=np.int64)
         for start in range(0, queries, 50):
@@ -376,6 +447,11 @@ def main() -> None:
     parser.add_argument("--hnsw-efc", type=int, default=int(config()["hnsw_ef_construction"]))
     parser.add_argument("--hnsw-ef", default="64,128,256", help="search ef values to compare")
     parser.add_argument("--hnsw-save", type=Path, default=None)
+    parser.add_argument(
+        "--hnsw-structured",
+        action="store_true",
+        help="--hnsw-only over mixtures of real titles' USE vectors instead of random vectors",
+    )
     args = parser.parse_args()
     if args.hnsw_only:
         c0 = _cpu()
@@ -385,6 +461,7 @@ def main() -> None:
             args.hnsw_efc,
             [int(x) for x in args.hnsw_ef.split(",")],
             save=args.hnsw_save,
+            structured=args.hnsw_structured,
         )
         print(f"process CPU {_cpu() - c0:.0f} s; load {os.getloadavg()}")
         return
