@@ -1,4 +1,5 @@
-"""The background job that refreshes (or rebuilds) the search stores; read-only on the database."""
+"""The background jobs that refresh (or rebuild) the search stores and that embed the patents still without
+a semantic vector; read-only on the database (apart from starting the one from the other)."""
 
 from __future__ import annotations
 
@@ -9,23 +10,33 @@ from django.utils.translation import gettext_lazy
 
 from ipops.core.jobs import JobError, Progress, job_handler
 from ipops.core.models import Job
-from ipops.search import engine
-from ipops.search.services import REFRESH_JOB
+from ipops.search import engine, services
+from ipops.search.services import EMBED_JOB, REFRESH_JOB
 
 
-@job_handler(REFRESH_JOB, title=gettext_lazy("Refresh the search index and vectors"), writes=False)
-def refresh_search_index(job: Job, progress: Progress) -> dict[str, Any]:
-    """params: {"full": bool}. Progress counts patents. Embedding resumes from the vector cache, so a job
-    stopped by a restart and started again only embeds what is not cached yet."""
+def _reporter(job: Job, progress: Progress) -> engine.ProgressFn:
+    """The engine's progress as the job's: done / total patents; one message when inline embedding starts."""
+    phase = [""]
 
     def report(done: int, total: int, message: str) -> None:
+        if message == "embed" and phase[0] != "embed":
+            phase[0] = "embed"
+            progress.message(_("Embedding %(n)d texts not in the vector cache yet.") % {"n": total})
         if job.total != total:
             progress.set_total(total)
         progress.advance(done - job.done)
 
+    return report
+
+
+@job_handler(REFRESH_JOB, title=gettext_lazy("Refresh the search index and vectors"), writes=False)
+def refresh_search_index(job: Job, progress: Progress) -> dict[str, Any]:
+    """params: {"full": bool}. Progress counts patents (then texts, when a few are embedded inline).
+    When more texts than `embed_inline_max` are not in the vector cache, the keyword index goes live without
+    their vectors and the `search.embed` job is started to add them."""
     try:
         run = engine.rebuild if job.params.get("full") else engine.refresh
-        result = run(progress=report)
+        result = run(progress=_reporter(job, progress))
     except engine.IndexBusyError as exc:
         raise JobError(_("Another rebuild of the search index is running.")) from exc
     progress.message(
@@ -34,4 +45,30 @@ def refresh_search_index(job: Job, progress: Progress) -> dict[str, Any]:
         )
         % result.as_dict()
     )
+    if result.pending:
+        embed = services.after_index_refresh(job, pending=result.pending)
+        progress.message(
+            _("%(n)d patents wait for their semantic vectors; the embedding job %(job)s adds them.")
+            % {"n": result.pending, "job": embed.pk if embed else _("already queued")}
+        )
+    return result.as_dict()
+
+
+@job_handler(EMBED_JOB, title=gettext_lazy("Embed the patents still without semantic vectors"), writes=False)
+def embed_search_vectors(job: Job, progress: Progress) -> dict[str, Any]:
+    """Progress counts patents. Each batch is kept in the vector cache as it is embedded, so a job stopped
+    by a restart and started again only embeds the rest. Patents changed while it runs are left to the next
+    refresh; if some are still without a vector at the end, another embed job follows."""
+    try:
+        result = engine.embed_pending(progress=_reporter(job, progress))
+    except engine.IndexMissingError as exc:
+        raise JobError(_("The search index has not been built yet.")) from exc
+    progress.message(
+        _(
+            "%(added)d patents got their semantic vectors (%(embedded)d texts embedded); %(pending)d still wait."
+        )
+        % result.as_dict()
+    )
+    if result.pending and result.added:
+        services.after_index_refresh(job, pending=result.pending)
     return result.as_dict()

@@ -17,6 +17,8 @@ from ipops.core.permissions import deny, has_role, is_member_of_active, require_
 from ipops.search.models import Need
 
 REFRESH_JOB = "search.refresh"
+EMBED_JOB = "search.embed"
+ACTIVE = (Job.Status.QUEUED, Job.Status.RUNNING)
 NEED_ORG_KINDS = frozenset({OrgKind.ENTERPRISE})
 MAX_TITLE = 200
 MAX_DESCRIPTION = 2000
@@ -123,7 +125,34 @@ def start_refresh(*, actor: Any, full: bool = False, enqueue: bool = True) -> Jo
 def after_corpus_refresh(job: Job) -> None:
     """Called at the end of the corpus refresh job (which the patent import triggers): refresh the
     search index too, as a job of the same user."""
-    if not Job.objects.filter(kind=REFRESH_JOB, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).exists():
+    if not Job.objects.filter(kind=REFRESH_JOB, status__in=ACTIVE).exists():
         start_job(
             actor=job.created_by, kind=REFRESH_JOB, params={"full": False}, organisation=job.organisation
         )
+
+
+def active_embed_job() -> Job | None:
+    """The embed job queued or running, if there is one."""
+    return Job.objects.filter(kind=EMBED_JOB, status__in=ACTIVE).order_by("created_at").first()
+
+
+def start_embed(*, actor: Any, enqueue: bool = True) -> Job:
+    """Start (or, after a restart stopped it, resume) the background job that embeds the patents still
+    without a semantic vector (operators, as for rebuilding the index). When one is already queued or
+    running, that one is returned and no second job is started."""
+    if actor is not None:
+        require_role(actor, Role.OPERATOR, what="rebuild the search index")
+    active = active_embed_job()
+    if active is not None:
+        return active
+    return start_job(actor=actor, kind=EMBED_JOB, params={}, enqueue=enqueue)
+
+
+def after_index_refresh(job: Job, *, pending: int) -> Job | None:
+    """Called at the end of a search refresh (or embed) job that left `pending` patents without vectors:
+    start the embed job as the same user, unless one (other than `job`) is queued or running."""
+    if pending <= 0:
+        return None
+    if Job.objects.filter(kind=EMBED_JOB, status__in=ACTIVE).exclude(pk=job.pk).exists():
+        return None
+    return start_job(actor=job.created_by, kind=EMBED_JOB, params={}, organisation=job.organisation)

@@ -12,7 +12,7 @@ from ipops.core.jobs import start_job
 from ipops.search import engine
 from ipops.search.ipc_suggest.training import TRAIN_JOB_KIND, NothingToLearnError
 from ipops.search.ipc_suggest.training import train as train_ipc
-from ipops.search.services import REFRESH_JOB
+from ipops.search.services import REFRESH_JOB, start_embed
 
 
 class Command(BaseCommand):
@@ -51,6 +51,11 @@ class Command(BaseCommand):
             f"{r['mode']}: {r['indexed']} patents indexed, {r['deleted']} removed, "
             f"{r['embedded']} texts embedded, {r['seconds']} s"
         )
+        if result.pending:
+            job = start_embed(actor=None)
+            self.stdout.write(
+                f"{result.pending} patents wait for their vectors: embedding job {job.pk} queued"
+            )
         if not options["incremental"]:
             try:
                 meta = train_ipc()
