@@ -97,6 +97,18 @@ def _export_rows(patents: Sequence[Patent]) -> Iterator[list[Any]]:
         ]
 
 
+def _vectors_pending(request: AuthedRequest) -> dict[str, Any]:
+    """While the embed job fills the vectors of a large import: how many patents wait for theirs, and (for
+    operators) the job to follow or, when none is queued or running (a restart stopped it), a resume button."""
+    pending = engine.vectors_pending()
+    if not pending:
+        return {}
+    context: dict[str, Any] = {"vectors_pending": pending}
+    if has_role(request.user, Role.OPERATOR):
+        context |= {"embed_job": services.active_embed_job(), "can_rebuild": True}
+    return context
+
+
 def _index_missing(request: AuthedRequest, template: str, context: dict[str, Any]) -> HttpResponseBase:
     return render(
         request,
@@ -109,7 +121,7 @@ def _index_missing(request: AuthedRequest, template: str, context: dict[str, Any
 @member_required
 def search(request: AuthedRequest) -> HttpResponseBase:
     form = SearchForm(request.GET)
-    context: dict[str, Any] = {"form": form, "query": query_without_page(request)}
+    context: dict[str, Any] = {"form": form, "query": query_without_page(request)} | _vectors_pending(request)
     if not form.is_valid() or not form.cleaned_data["q"].strip():
         if form.is_valid() and "q" in request.GET:
             context["notes"] = [_('Type some words to search for, e.g. 锂电池 隔膜 or title:"solar cell".')]
@@ -226,7 +238,7 @@ def need_match(request: AuthedRequest) -> HttpResponseBase:
                 return redirect("search:need_detail", pk=need.pk)
         return render(request, "search/need_match.html", {"form": form, "can_save": can_save})
     form = NeedForm(request.GET or None)
-    context: dict[str, Any] = {"form": form, "can_save": can_save}
+    context: dict[str, Any] = {"form": form, "can_save": can_save} | _vectors_pending(request)
     if form.is_bound and form.is_valid():
         try:
             rows, tags = _matches(form.cleaned_data["description"])
@@ -311,4 +323,15 @@ def need_delete(request: AuthedRequest, pk: Any) -> HttpResponseBase:
 def rebuild(request: AuthedRequest) -> HttpResponseBase:
     job = services.start_refresh(actor=request.user, full=True)
     messages.success(request, _("The search index is being rebuilt; follow its progress on the job page."))
+    return redirect("core:job_detail", pk=job.pk)
+
+
+@require_POST
+@member_required
+def embed(request: AuthedRequest) -> HttpResponseBase:
+    """Operators: start (resume) the job that embeds the patents still without semantic vectors."""
+    job = services.start_embed(actor=request.user)
+    messages.success(
+        request, _("The patents without semantic vectors are being embedded; follow the job's progress.")
+    )
     return redirect("core:job_detail", pk=job.pk)
