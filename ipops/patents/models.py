@@ -123,7 +123,7 @@ class Patent(BaseModel):
     # build a second, `varchar_pattern_ops` ("_like") index per column for LIKE 'x%', which nothing runs
     # on these columns (numbers are matched exactly or anywhere, regions exactly) and which every import
     # row paid for. main_ipc keeps db_index: the IPC filter matches it by prefix.
-    pub_number = models.CharField(_("publication number"), max_length=32, null=True, blank=True)
+    pub_number = models.CharField(_("publication number"), max_length=32, null=True, blank=True)  # noqa: DJ001 (NULL: unique only among those with one)
     app_number = models.CharField(_("application number"), max_length=32, blank=True)
     kind = models.CharField(_("kind code"), max_length=4, blank=True)
     # Type and legal status have a handful of values each: an index would not narrow a search and would cost

@@ -158,6 +158,8 @@ class MatchOut(Schema):
 class MatchResultOut(Schema):
     subclasses: list[str]
     results: list[MatchOut]
+    # patents not yet embedded: matching by meaning cannot return them until the background job adds them
+    vectors_pending: int
 
 
 def _match(text: str, top: int) -> dict[str, Any]:
@@ -169,7 +171,11 @@ def _match(text: str, top: int) -> dict[str, Any]:
         raise _index_missing() from exc
     rows = present.match_rows(text, ranked.matches, get_language() or settings.LANGUAGE_CODE)
     tags = [s for s, w in sorted(ranked.profile.items(), key=lambda i: -i[1]) if w >= 0.2][:5]
-    return {"subclasses": tags, "results": [r.as_json() for r in rows]}
+    return {
+        "subclasses": tags,
+        "results": [r.as_json() for r in rows],
+        "vectors_pending": engine.vectors_pending(),
+    }
 
 
 @router.post("/search/match", response=MatchResultOut, summary="Patents for a need written in plain words")

@@ -11,10 +11,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ipops.accounts import services as account_services
 from ipops.assets import services
 from ipops.assets.models import Copyright, GeographicalIndication, Trademark
 from ipops.core.models import AuditEntry
+from tests.api_auth import bearer
 
 from .conftest import ENTERPRISE, TRADEMARK_HEADER, TRADEMARK_ROWS, write_csv
 
@@ -184,12 +184,6 @@ def test_navigation_entries(login) -> None:
 
 
 # --- API ------------------------------------------------------------------------------------------------------
-
-
-def bearer(region: dict, username: str) -> dict:
-    return {
-        "Authorization": "Bearer " + account_services.create_api_token(actor=region[username], name="t").key
-    }
 
 
 def test_api_lists_are_paginated_and_filtered(region: dict, marks, client) -> None:

@@ -9,12 +9,9 @@ from django.test import Client
 
 from ipops.accounts import services
 from ipops.accounts.models import ApiToken, Invitation, Organisation
+from tests.api_auth import bearer
 
 pytestmark = pytest.mark.django_db
-
-
-def bearer(region: dict, username: str) -> dict[str, str]:
-    return {"Authorization": "Bearer " + services.create_api_token(actor=region[username], name="cli").key}
 
 
 def test_openapi_document_lists_the_endpoints() -> None:

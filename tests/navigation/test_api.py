@@ -5,18 +5,12 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from ipops.accounts import services as account_services
 from ipops.core.jobs import execute_job
 from ipops.navigation import services
 from ipops.navigation.models import NavigationProject, ProjectRun
+from tests.api_auth import bearer
 
 pytestmark = pytest.mark.django_db
-
-
-def bearer(region: dict, username: str) -> dict:
-    return {
-        "Authorization": "Bearer " + account_services.create_api_token(actor=region[username], name="t").key
-    }
 
 
 def test_projects_by_role(project: NavigationProject, corpus: dict) -> None:

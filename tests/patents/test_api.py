@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from ipops.accounts import services
 from ipops.core.models import AuditEntry
+from tests.api_auth import bearer
 from tests.patents.test_pages import P1, P2, P3, P4, build_data, make_patent
 
 pytestmark = pytest.mark.django_db
@@ -18,10 +18,6 @@ pytestmark = pytest.mark.django_db
 def data(region: dict) -> dict[str, Any]:
     """The same four patents as the page tests (two real, two synthetic)."""
     return build_data(region)
-
-
-def bearer(region: dict, username: str) -> dict[str, str]:
-    return {"Authorization": "Bearer " + services.create_api_token(actor=region[username], name="cli").key}
 
 
 def get(users: dict, path: str, username: str = "ent_user", **params: Any) -> Any:

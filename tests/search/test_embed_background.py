@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from django.test import Client
 
 from ipops.core.jobs import execute_job
 from ipops.core.models import Job
@@ -19,6 +20,7 @@ from ipops.patents.models import Patent
 from ipops.search import embed, engine, services
 from ipops.search.documents import iter_docs
 from ipops.search.embed import Embedder, VectorCache
+from tests.api_auth import bearer
 
 pytestmark = pytest.mark.django_db
 BUDGET = 5
@@ -177,6 +179,13 @@ def test_one_embed_job_at_a_time_started_by_operators_and_the_pages_say_what_wai
     assert 'id="vectors-pending"' in page and str(pending) in page and 'id="embed-button"' not in page
     page = login("ent_user").get("/search/needs/").content.decode()
     assert 'id="vectors-pending"' in page
+    api = Client().post(
+        "/api/search/match",
+        {"text": "电池"},
+        content_type="application/json",
+        headers=bearer(region, "ent_user"),
+    )
+    assert api.status_code == 200 and api.json()["vectors_pending"] == pending > 0
     page = login("operator").get("/search/", {"q": "电池"}).content.decode()
     assert 'id="embed-button"' in page  # no job queued or running (e.g. a restart stopped it): resume
 

@@ -17,11 +17,11 @@ from django.test import Client
 from django.utils import translation
 from openpyxl import load_workbook
 
-from ipops.accounts import services as account_services
 from ipops.core.models import AuditEntry
 from ipops.patents.models import Patent
 from ipops.search import engine
 from ipops.search.models import Need
+from tests.api_auth import bearer
 
 pytestmark = pytest.mark.django_db
 NEED = "我们需要一种植保无人机，用于农田喷洒农药"
@@ -30,11 +30,6 @@ NEED = "我们需要一种植保无人机，用于农田喷洒农药"
 @pytest.fixture
 def ready(region: dict, shared_built: list[Patent]) -> list[Patent]:
     return shared_built
-
-
-def bearer(region: dict, username: str) -> dict[str, str]:
-    key = account_services.create_api_token(actor=region[username], name="cli").key
-    return {"Authorization": "Bearer " + key}
 
 
 # --- keyword search page ---------------------------------------------------------------------------------
@@ -207,6 +202,7 @@ def test_api_match_and_needs(ready: list[Patent], region: dict) -> None:
         "/api/search/match", {"text": NEED, "top": 5}, content_type="application/json", headers=bank
     ).json()
     assert len(body["results"]) == 5 and "无人机" in body["results"][0]["title"]
+    assert body["vectors_pending"] == 0  # every patent of this corpus is embedded
     assert body["results"][0]["reason"]["shared_words"]
     empty = client.post("/api/search/match", {"text": " "}, content_type="application/json", headers=bank)
     assert empty.status_code == 400 and empty.json()["fields"]
