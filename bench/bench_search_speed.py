@@ -421,6 +421,35 @@ def bench_embedding(docs: list[SearchDoc], n: int = 256) -> float:
     return len(texts) / (time.perf_counter() - t0)
 
 
+def bench_real_embedding(n: int, threads: tuple[int, ...] = (1, 2)) -> None:
+    """USE throughput on n real texts as the index embeds them (`SearchDoc.semantic_text`: title + "。" +
+    the first 200 characters of the abstract) from the agriculture set (real titles and abstracts, read from
+    ../shared/data), batches of 64, for each thread count; also titles alone."""
+    import json
+    import lzma
+
+    from ipops.search.embed import UseEmbedder
+
+    with lzma.open(REAL_TITLES[1], "rt", encoding="utf-8") as lines:
+        rows = [json.loads(line) for line in lines if line.strip()][:n]
+    full = [r["title"] + "。" + r["abstract"][:200] if r.get("abstract") else r["title"] for r in rows]
+    titles = [r["title"] for r in rows]
+    for count in threads:
+        model = UseEmbedder(threads=count)
+        model.encode(full[:8])
+        for label, texts in (("title + abstract start", full), ("title only", titles)):
+            t0, c0 = time.perf_counter(), _cpu()
+            for start in range(0, len(texts), 64):
+                model.encode(texts[start : start + 64])
+            wall, cpu = time.perf_counter() - t0, _cpu() - c0
+            rate = len(texts) / wall
+            print(
+                f"USE, {count} thread(s), {label}: {len(texts):,} texts in {wall:.1f} s = {rate:.0f} texts/s "
+                f"(CPU {cpu:.1f} s); 1M such texts ~ {1_000_000 / rate / 3600:.1f} h; load {os.getloadavg()}",
+                flush=True,
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
@@ -448,11 +477,20 @@ def main() -> None:
     parser.add_argument("--hnsw-ef", default="64,128,256", help="search ef values to compare")
     parser.add_argument("--hnsw-save", type=Path, default=None)
     parser.add_argument(
+        "--embed-only",
+        type=int,
+        default=0,
+        help="only USE throughput on this many real texts (agriculture set)",
+    )
+    parser.add_argument(
         "--hnsw-structured",
         action="store_true",
         help="--hnsw-only over mixtures of real titles' USE vectors instead of random vectors",
     )
     args = parser.parse_args()
+    if args.embed_only:
+        bench_real_embedding(args.embed_only)
+        return
     if args.hnsw_only:
         c0 = _cpu()
         bench_hnsw(
