@@ -185,16 +185,23 @@ class _Missing:
         return self.texts is not None
 
     def embed_into(
-        self, matrix: np.ndarray, vcache: VectorCache, batch: int, progress: ProgressFn | None
+        self,
+        matrix: np.ndarray,
+        vcache: VectorCache,
+        batch: int,
+        progress: ProgressFn | None,
+        *,
+        offset: int = 0,
     ) -> None:
-        """Embed the missing texts (a few: `inline`) and fill their rows of `matrix`."""
+        """Embed the missing texts (a few: `inline`) and fill their rows of `matrix`. Progress goes on from
+        `offset` (the patents already indexed), so a job's bar never moves backwards."""
         assert self.texts is not None
         if not self.texts:
             return
-        total = len(self.texts)
-        report = (lambda done, _t: progress(done, total, "embed")) if progress else None
+        total = offset + len(self.texts)
+        report = (lambda done, _t: progress(offset + done, total, "embed")) if progress else None
         if progress:
-            progress(0, total, "embed")
+            progress(offset, total, "embed")
         vectors = vcache.vectors(list(self.texts.values()), batch=batch, progress=report)
         by_hash = dict(zip(self.texts, vectors, strict=True))
         for row, h in zip(self.rows, self.row_hashes, strict=True):
@@ -256,7 +263,7 @@ def rebuild(
         parts.clear()
         indexed = len(ids)
         if missing.inline:
-            missing.embed_into(matrix, vcache, int(cfg["embed_batch"]), progress)
+            missing.embed_into(matrix, vcache, int(cfg["embed_batch"]), progress, offset=indexed)
         else:  # too many to embed now: the keyword index goes live first, the embed job adds the rest
             keep = np.ones(len(ids), bool)
             keep[missing.rows] = False
@@ -335,7 +342,7 @@ def refresh(
         # a changed patent whose new text is not embedded loses its old vector (it waits for the embed job)
         waiting: set[str] = set()
         if missing.inline:
-            missing.embed_into(matrix, vcache, int(cfg["embed_batch"]), progress)
+            missing.embed_into(matrix, vcache, int(cfg["embed_batch"]), progress, offset=docs_done)
         else:
             waiting = {all_docs[row].id for row in missing.rows}
         new_vectors = {d.id: v for d, v in zip(all_docs, matrix, strict=True) if d.id not in waiting}

@@ -15,13 +15,14 @@ from ipops.search.services import EMBED_JOB, REFRESH_JOB
 
 
 def _reporter(job: Job, progress: Progress) -> engine.ProgressFn:
-    """The engine's progress as the job's: done / total patents; one message when inline embedding starts."""
+    """The engine's progress as the job's: patents indexed, then (when a few texts are embedded inline) texts
+    embedded, added to the same total so that the bar only moves forward; one message when embedding starts."""
     phase = [""]
 
     def report(done: int, total: int, message: str) -> None:
         if message == "embed" and phase[0] != "embed":
             phase[0] = "embed"
-            progress.message(_("Embedding %(n)d texts not in the vector cache yet.") % {"n": total})
+            progress.message(_("Embedding %(n)d texts not in the vector cache yet.") % {"n": total - done})
         if job.total != total:
             progress.set_total(total)
         progress.advance(done - job.done)
@@ -31,7 +32,7 @@ def _reporter(job: Job, progress: Progress) -> engine.ProgressFn:
 
 @job_handler(REFRESH_JOB, title=gettext_lazy("Refresh the search index and vectors"), writes=False)
 def refresh_search_index(job: Job, progress: Progress) -> dict[str, Any]:
-    """params: {"full": bool}. Progress counts patents (then texts, when a few are embedded inline).
+    """params: {"full": bool}. Progress counts patents, then the texts embedded inline (if any) on top.
     When more texts than `embed_inline_max` are not in the vector cache, the keyword index goes live without
     their vectors and the `search.embed` job is started to add them."""
     try:

@@ -169,6 +169,21 @@ def test_within_the_budget_everything_is_embedded_inline_as_before(
     assert job.result["pending"] == 0 and job.done == job.total
     assert len(engine.stores().vectors) == len(corpus) and engine.vectors_pending() == 0
     assert not Job.objects.filter(kind=services.EMBED_JOB).exists()
+    # the texts embedded inline count on top of the patents indexed: the job's bar only moves forward
+    assert job.total == len(corpus) + embedder.texts and embedder.texts > 0
+
+
+def test_inline_embedding_progress_goes_on_from_the_patents_indexed(
+    corpus: list[Patent], embedder: CountingEmbedder, settings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    roomy = tmp_path / "roomy.json"
+    roomy.write_text(json.dumps({"embed_inline_max": len(corpus), "embed_batch": BATCH}))
+    settings.IPOPS_SEARCH_CONFIG = roomy
+    seen: list[tuple[int, int]] = []
+    engine.rebuild(progress=lambda done, total, _message: seen.append((done, total)))
+    dones = [done for done, _total in seen]
+    assert dones == sorted(dones) and seen[-1] == (len(corpus) + embedder.texts,) * 2
+    assert max(total for _done, total in seen) == seen[-1][1]
 
 
 def test_one_embed_job_at_a_time_started_by_operators_and_the_pages_say_what_waits(
