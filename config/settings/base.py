@@ -200,6 +200,8 @@ TASKS = {
     }
 }
 IPOPS_JOB_FILES_DIR = DATA_DIR / "jobs"
+# a running job's worker refreshes its heartbeat this often; `fail_stale_jobs` fails only jobs whose heartbeat stopped
+IPOPS_JOB_HEARTBEAT_S = env_int("IPOPS_JOB_HEARTBEAT_S", 30)
 
 # --- the API
 NINJA_PAGINATION_PER_PAGE = 20

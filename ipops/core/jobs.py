@@ -9,6 +9,7 @@ Files a handler produces are written under a temporary name and kept only when t
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -219,9 +220,39 @@ def execute_job(job_id: str) -> Job:
     return job
 
 
+class _Heartbeat:
+    """While a handler runs, a thread refreshes the job's heartbeat every `IPOPS_JOB_HEARTBEAT_S` seconds, so
+    that `fail_stale_jobs` fails only jobs whose worker is gone, not long steps that report no progress (an
+    HNSW graph over a million vectors, a big DuckDB query, a PDF)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.stop = threading.Event()
+        self.thread = threading.Thread(
+            target=self._beat, name=f"job-heartbeat-{progress.job.pk}", daemon=True
+        )
+
+    def _beat(self) -> None:
+        interval = float(settings.IPOPS_JOB_HEARTBEAT_S)
+        while not self.stop.wait(interval):
+            self.progress.flush(force=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
 def _run(job: Job, kind: JobKind, progress: Progress, in_transaction: Any) -> None:
     try:
-        with translation.override(job.params.get("language") or settings.LANGUAGE_CODE), in_transaction:
+        with (
+            _Heartbeat(progress),
+            translation.override(job.params.get("language") or settings.LANGUAGE_CODE),
+            in_transaction,
+        ):
             result = kind.handler(job, progress)
             if job.result_file:
                 folder = Path(settings.IPOPS_JOB_FILES_DIR) / str(job.pk)

@@ -58,6 +58,20 @@ def report_progress(job: Job, progress: Progress) -> dict[str, Any]:
     return {"ok": True}
 
 
+@job_handler("test.silent", title="test: a long step that reports nothing")
+def silent_step(job: Job, progress: Progress) -> dict[str, Any]:
+    import time
+
+    from django.core.cache import cache
+
+    progress.set_total(1)  # the last report before the long step
+    first = cache.get(Progress.cache_key(job.pk))["beat"]
+    time.sleep(0.5)  # e.g. building a graph over a million vectors: no progress to report meanwhile
+    SEEN["beats"] = (first, cache.get(Progress.cache_key(job.pk))["beat"])
+    progress.advance()
+    return {"ok": True}
+
+
 @job_handler("test.after_finish", title="test: after finish")
 def with_after_finish(job: Job, progress: Progress) -> dict[str, Any]:
     def look() -> None:  # what the job row says when the deferred step runs
@@ -186,6 +200,16 @@ def test_a_job_whose_worker_died_is_failed_but_a_live_one_is_not(region: dict) -
     assert dead.status == Job.Status.FAILED and "worker stopped" in dead.error
     assert alive.status == Job.Status.RUNNING
     assert AuditEntry.objects.filter(action="job.abandoned", object_id=str(dead.pk)).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_worker_keeps_the_heartbeat_of_a_silent_job_fresh(region: dict, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.IPOPS_JOB_HEARTBEAT_S = 0.1
+    SEEN.clear()
+    job = execute_job(str(start_job(actor=region["operator"], kind="test.silent").pk))
+    assert job.status == Job.Status.SUCCEEDED and job.done == job.total == 1
+    first, later = SEEN["beats"]
+    assert later > first  # refreshed by the worker although the handler reported nothing
 
 
 @pytest.mark.django_db(transaction=True)
