@@ -41,6 +41,15 @@ class ImportForm(StyledFormMixin, forms.Form):
         required=False,
         help_text=_("For example: CNIPA export of 2026-11, district enterprises."),
     )
+    status_as_of = forms.DateField(
+        label=_("Legal status current as of"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_(
+            "The export or gazette date, when the file's legal statuses were current (kept with the source). "
+            "High-value statistics count years in force only up to it."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -30,6 +30,7 @@ def import_list(request: AuthedRequest) -> HttpResponse:
                 file_format=form.cleaned_data["file_format"],
                 mapping=form.cleaned_data["mapping"],
                 dataset=form.cleaned_data["dataset"],
+                status_as_of=form.cleaned_data["status_as_of"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -44,6 +44,7 @@ def import_patents(job: Job, progress: Progress) -> dict[str, Any]:
             file_format=params.get("format") or None,
             mapping_name=params.get("mapping") or "",
             dataset_name=params.get("dataset") or "",
+            status_as_of=params.get("status_as_of") or "",
             report_path=report_path,
             actor=job.created_by,
             job=job,

@@ -46,6 +46,9 @@ class Dataset(BaseModel):
     description = models.TextField(_("description"), blank=True)
     licence = models.CharField(_("licence"), max_length=200, blank=True)
     synthetic = models.BooleanField(_("synthetic data"), default=False)
+    # when the legal statuses in this source were current (export or gazette date): what the platform knows
+    # of a patent's validity holds up to that day, so "maintained more than 10 years" is counted up to it
+    status_as_of = models.DateField(_("legal status current as of"), null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ipops.accounts.roles import Role
@@ -57,6 +59,7 @@ def start_import(
     file_format: str = "",
     mapping: str = "",
     dataset: str = "",
+    status_as_of: date | None = None,
     enqueue: bool = True,
 ) -> Job:
     """Queue an import of a stored file (operators only). The job does the work and its audit entry.
@@ -75,12 +78,23 @@ def start_import(
         )
     if file_format == "mapped" and not mapping:
         raise ValidationError({"mapping": _("A mapped import needs a column mapping.")})
+    if status_as_of is not None and not dataset.strip():
+        raise ValidationError(
+            {
+                "status_as_of": _(
+                    "Name the source too: the date is kept with the source the records come from."
+                )
+            }
+        )
+    if status_as_of is not None and status_as_of > timezone.localdate():
+        raise ValidationError({"status_as_of": _("The date is in the future.")})
     params = {
         "path": str(path),
         "file_name": file_name,
         "format": file_format,
         "mapping": mapping,
         "dataset": dataset,
+        "status_as_of": status_as_of.isoformat() if status_as_of else "",
     }
     return start_job(actor=actor, kind=IMPORT_JOB, params=params, enqueue=enqueue)
 

@@ -7,7 +7,10 @@ A *valid invention patent* is high-value when it meets any of:
 2. ``family_granted_abroad``: a member of its family is granted abroad (undeterminable: the platform holds
    no family data unless ``family_data_held`` is set in the configuration);
 3. ``maintained_over_10_years``: kept in force more than `maintained_years` (default 10) counted from
-   `maintained_from` (default the application date) up to `as_of` (default today);
+   `maintained_from` (default the application date) up to `as_of` (default today) — or up to the day the
+   source's legal statuses were current (`Dataset.status_as_of`, given at import) when that is earlier, since
+   validity is only known up to then; when the years are reached only after that day the category is
+   undeterminable ("would be, if still in force");
 4. ``pledge_financing``: pledged for more than `pledge_threshold_yuan` (undeterminable until the platform
    keeps pledge registrations: the finance module);
 5. ``award``: a national science and technology award or a China Patent Award (met when entered on the
@@ -118,6 +121,14 @@ def awarded_patent_ids() -> list[str]:
     return [str(pk) for pk in model.objects.values_list("patent_id", flat=True).distinct()]
 
 
+def status_dates() -> dict[str, date]:
+    """Per source (dataset name): the day its legal statuses were current, where the operator gave it."""
+    from ipops.patents.models import Dataset
+
+    rows = Dataset.objects.exclude(status_as_of=None).values_list("name", "status_as_of")
+    return {name: day for name, day in rows if day is not None}
+
+
 def _connection(con: duckdb.DuckDBPyConnection | None) -> tuple[duckdb.DuckDBPyConnection, bool]:
     if con is not None:
         return con, False
@@ -142,7 +153,7 @@ def high_value_table(
     db, own = _connection(con)
     try:
         awards = list(awarded) if awarded is not None else awarded_patent_ids()
-        return _compute(db, cfg, as_of, awards, patent_ids)
+        return _compute(db, cfg, as_of, awards, patent_ids, status_dates())
     finally:
         if own:
             db.close()
@@ -154,6 +165,7 @@ def _compute(
     as_of: date,
     awarded: list[str],
     patent_ids: list[str] | None,
+    known: Mapping[str, date],
 ) -> pa.Table:
     codes = [
         row[0]
@@ -169,6 +181,15 @@ def _compute(
     if patent_ids is not None:
         cursor.register("_hv_only", pa.table({"patent_id": pa.array(patent_ids, pa.string())}))
     cursor.register("_hv_awarded", pa.table({"patent_id": pa.array(sorted(set(awarded)), pa.string())}))
+    cursor.register(
+        "_hv_known",
+        pa.table(
+            {
+                "dataset": pa.array(list(known), pa.string()),
+                "as_of": pa.array(list(known.values()), pa.date32()),
+            }
+        ),
+    )
 
     params: list[Any] = []
 
@@ -182,8 +203,19 @@ def _compute(
         f"WHEN p.legal_status IN {in_list(cfg['invalid_statuses'])} THEN FALSE END"
     )
     column = "p.app_date" if cfg["maintained_from"] == "app_date" else "p.grant_date"
-    params.extend([int(cfg["maintained_years"]), as_of])
-    maintained = f"CASE WHEN {column} IS NULL THEN NULL ELSE {column} + to_years(CAST(? AS INTEGER)) < ? END"
+    # in force more than N years by the day validity is known (the source's status date, else as_of); past
+    # that day only "would be, if still in force": undeterminable
+    years = int(cfg["maintained_years"])
+    params.extend([years, as_of, as_of, years, as_of])
+    since = f"{column} + to_years(CAST(? AS INTEGER))"
+    known_on = (
+        "least(CAST(? AS DATE), coalesce((SELECT k.as_of FROM _hv_known k WHERE k.dataset = p.dataset), "
+        "CAST(? AS DATE)))"
+    )
+    maintained = (
+        f"CASE WHEN {column} IS NULL THEN NULL WHEN {since} < {known_on} THEN TRUE "
+        f"WHEN {since} < CAST(? AS DATE) THEN NULL ELSE FALSE END"
+    )
     if industry is None:
         strategic = "CAST(NULL AS BOOLEAN)"
     else:

@@ -325,6 +325,48 @@ def test_command_prints_a_summary_and_exit_codes(
     shutil.rmtree(tmp_path, ignore_errors=True)
 
 
+def test_the_source_keeps_the_day_its_legal_statuses_were_current(
+    region: dict, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from datetime import date, timedelta
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from ipops.patents.models import Dataset
+
+    # a date needs a source to belong to; a date in the future is refused; neither queues anything
+    with pytest.raises(ValidationError) as no_source:
+        services.start_import(
+            actor=region["operator"], path=CNIPA_CSV, file_name="x.csv", status_as_of=date(2026, 1, 5)
+        )
+    assert "status_as_of" in no_source.value.message_dict
+    with pytest.raises(ValidationError) as future:
+        services.start_import(
+            actor=region["operator"],
+            path=CNIPA_CSV,
+            file_name="x.csv",
+            dataset="导出",
+            status_as_of=timezone.localdate() + timedelta(days=1),
+        )
+    assert "status_as_of" in future.value.message_dict
+    assert not Job.objects.filter(kind=services.IMPORT_JOB).exists() and not Dataset.objects.exists()
+
+    job = run(region, CNIPA_CSV, dataset="CNIPA export of 2026-01", status_as_of=date(2026, 1, 5))  # type: ignore[arg-type]
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    source = Dataset.objects.get(name="CNIPA export of 2026-01")
+    assert source.status_as_of == date(2026, 1, 5) and source.patent_set.count() == 199
+    # the command line: a newer export of the same source moves the date; a bad date exits 2
+    call_command("import_patents", str(CNIPA_CSV), "--dataset", source.name, "--status-as-of", "2026-02-01")
+    source.refresh_from_db()
+    assert source.status_as_of == date(2026, 2, 1)
+    with pytest.raises(SystemExit) as bad:
+        call_command(
+            "import_patents", str(CNIPA_CSV), "--dataset", source.name, "--status-as-of", "2026-13-01"
+        )
+    assert bad.value.code == 2 and "Not a date" in capsys.readouterr().err
+
+
 def test_uspto_bulk_xml_through_the_same_pipeline(region: dict, tmp_path: Path) -> None:
     samples = FIXTURES / "uspto_xml"
     bulk = tmp_path / "ipg-weekly.xml"

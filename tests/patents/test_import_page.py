@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 
 from ipops.core.jobs import execute_job
 from ipops.core.models import Job
-from ipops.patents.models import ImportBatch, Patent
+from ipops.patents.models import Dataset, ImportBatch, Patent
 
 pytestmark = pytest.mark.django_db
 CNIPA_CSV = Path(__file__).resolve().parents[1] / "fixtures" / "cnipa" / "cnipa_export_199.csv"
@@ -25,7 +25,7 @@ def upload(client: Client, **fields: str) -> object:
 
 def test_operator_uploads_and_follows_the_import(login) -> None:
     client = login("operator")
-    response = upload(client, dataset="区内企业导出 2026-11")
+    response = upload(client, dataset="区内企业导出 2026-11", status_as_of="2026-11-20")
     assert response.status_code == 302
     job = Job.objects.get(kind="patents.import")
     assert response["Location"] == f"/platform/jobs/{job.pk}/"
@@ -40,6 +40,13 @@ def test_operator_uploads_and_follows_the_import(login) -> None:
     listing = client.get("/patents/imports/").content.decode()
     assert "导出.csv" in listing and "区内企业导出 2026-11" in listing
     assert Patent.objects.filter(dataset__name="区内企业导出 2026-11").count() == 199
+    assert str(Dataset.objects.get(name="区内企业导出 2026-11").status_as_of) == "2026-11-20"
+
+
+def test_a_status_date_without_a_source_is_refused_on_the_form(login) -> None:
+    response = upload(login("operator"), status_as_of="2026-11-20")
+    assert response.status_code == 200 and "status_as_of" in response.context["form"].errors
+    assert not Job.objects.exists()
 
 
 def test_mapped_format_needs_a_mapping(login) -> None:

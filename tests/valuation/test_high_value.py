@@ -62,6 +62,37 @@ def test_maintenance_threshold_is_strict_and_configurable(granted: dict) -> None
     assert "maintained_over_10_years" in from_grant["undeterminable"]
 
 
+def test_years_in_force_count_only_up_to_the_day_the_source_status_was_current(granted: dict) -> None:
+    from ipops.patents.models import Dataset
+
+    gazette = Dataset.objects.create(name="公报 2019-07-09", status_as_of=date(2019, 7, 9))
+    dates = {
+        "CN102889890B": date(2005, 1, 1),
+        "CN102905253B": date(2012, 1, 1),
+        "CN102955381B": date(2018, 1, 1),
+    }
+    for pub, app_date in dates.items():
+        Patent.objects.filter(pub_number=pub).update(
+            legal_status="granted", app_date=app_date, dataset=gazette
+        )
+    refresh()
+    result = rows()
+    maintained = "maintained_over_10_years"
+    assert maintained in result["CN102889890B"]["met"]  # ten years were reached before 2019-07-09
+    # reached only in 2022, after the day the status was known: in force then? undeterminable
+    assert maintained not in result["CN102905253B"]["met"]
+    assert maintained in result["CN102905253B"]["undeterminable"]
+    young = result["CN102955381B"]  # not ten years even by AS_OF: a plain no
+    assert maintained not in young["met"] and maintained not in young["undeterminable"]
+    # the same patents without a status date are counted up to AS_OF, as before
+    Dataset.objects.filter(pk=gazette.pk).update(status_as_of=None)
+    assert maintained in rows()["CN102905253B"]["met"]
+    # and an AS_OF earlier than the status date wins
+    gazette.save()
+    assert maintained not in rows(as_of=date(2014, 1, 1))["CN102889890B"]["undeterminable"]
+    assert maintained in rows(as_of=date(2016, 1, 2))["CN102889890B"]["met"]
+
+
 def test_recent_valid_patent_is_unknown_until_the_register_is_declared_complete(granted: dict) -> None:
     Patent.objects.filter(pub_number="CN102889890B").update(legal_status="granted", app_date=date(2020, 1, 1))
     refresh()

@@ -26,6 +26,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import Any
@@ -420,6 +421,7 @@ def run_import(
     file_format: str | None,
     mapping_name: str = "",
     dataset_name: str = "",
+    status_as_of: str = "",
     report_path: Path,
     actor: Any = None,
     job: Any = None,
@@ -429,7 +431,8 @@ def run_import(
     """Import one file. Raises FileProblem when the file cannot be imported at all.
 
     `workers`: processes that normalise rows (default `import_workers()` for a file of at least
-    PARALLEL_MIN_ROWS lines or PARALLEL_MIN_BYTES, else 0).
+    PARALLEL_MIN_ROWS lines or PARALLEL_MIN_BYTES, else 0). `status_as_of` (ISO date): when the source's
+    legal statuses were current, kept on the dataset.
     """
     started = time.perf_counter()
     mapping = None
@@ -441,6 +444,9 @@ def run_import(
     dataset = None
     if dataset_name:
         dataset, _created = Dataset.objects.get_or_create(name=dataset_name)
+        if status_as_of and dataset.status_as_of != date.fromisoformat(status_as_of):
+            dataset.status_as_of = date.fromisoformat(status_as_of)
+            dataset.save(update_fields=["status_as_of", "updated_at"])
     batch = ImportBatch.objects.create(
         job=job,
         dataset=dataset,

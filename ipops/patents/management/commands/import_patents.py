@@ -6,6 +6,7 @@ Exit 0 when the import ran (rejected rows are in the report), 2 when the file co
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,11 @@ class Command(BaseCommand):
             "--dataset", default="", help="name of the source shown with the records (provenance)"
         )
         parser.add_argument(
+            "--status-as-of",
+            default="",
+            help="YYYY-MM-DD: when the file's legal statuses were current (export or gazette date; needs --dataset)",
+        )
+        parser.add_argument(
             "--user", default="", help="the operator account the import runs as (default: the first)"
         )
 
@@ -53,6 +59,11 @@ class Command(BaseCommand):
             sys.exit(2)
         actor = self.operator(options["user"])
         try:
+            status_as_of = date.fromisoformat(options["status_as_of"]) if options["status_as_of"] else None
+        except ValueError:
+            self.stderr.write(f"Not a date (YYYY-MM-DD): {options['status_as_of']}")
+            sys.exit(2)
+        try:
             job = services.start_import(
                 actor=actor,
                 path=services.keep_local_file(source),
@@ -60,6 +71,7 @@ class Command(BaseCommand):
                 file_format=options["format"],
                 mapping=options["mapping"],
                 dataset=options["dataset"],
+                status_as_of=status_as_of,
                 enqueue=False,
             )
         except ValidationError as exc:
