@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
+from ipops.core.config_files import load_with_override, without_comments
+
 DEFAULTS = Path(__file__).resolve().parent / "config" / "ranking.json"
 
 
 @lru_cache(maxsize=8)
 def _load(path: str | None) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        k: v for k, v in json.loads(DEFAULTS.read_text()).items() if not k.startswith("_")
-    }
-    if path:
-        values.update({k: v for k, v in json.loads(Path(path).read_text()).items() if not k.startswith("_")})
-    return values
+    return without_comments(load_with_override(DEFAULTS, path, what="Search configuration"))
 
 
 def config() -> dict[str, Any]:

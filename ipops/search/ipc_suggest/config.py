@@ -3,23 +3,20 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
+from ipops.core.config_files import load_with_override, without_comments
 from ipops.search.ipc_suggest.model import Params
 
 DEFAULTS = Path(__file__).resolve().parent / "config" / "defaults.json"
 
 
 def load_config() -> dict[str, Any]:
-    values: dict[str, Any] = json.loads(DEFAULTS.read_text(encoding="utf-8"))
     override = getattr(settings, "IPOPS_IPC_SUGGEST_CONFIG", None)
-    if override:
-        values.update(json.loads(Path(override).read_text(encoding="utf-8")))
-    return {k: v for k, v in values.items() if not k.startswith("_")}
+    return without_comments(load_with_override(DEFAULTS, override, what="IPC suggestion configuration"))
 
 
 def load_params() -> Params:
