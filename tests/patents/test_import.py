@@ -277,6 +277,17 @@ def test_gazette_through_a_bundled_mapping(region: dict) -> None:
     assert authorised.status == Job.Status.SUCCEEDED
     # the "??" separator artefact of the crawl is not taken for part of a name
     assert Patent.objects.get(pub_number="CN102889890B").inventors == "A.尚穆加孙达拉姆;S.彭纳姆巴拉姆"
+    # the gazette has no grant date column: a grant announcement (B, U, S) is dated its grant
+    from datetime import date
+
+    for kind in ("B", "U", "S"):
+        grants = Patent.objects.filter(kind=kind)
+        assert grants.exists() and not grants.exclude(grant_date=date(2019, 7, 9)).exists()
+    published = run(
+        region, GAZETTE / "CN_patent_invention_published_709_excerpt150.csv", mapping="cnipa-gazette"
+    )
+    assert published.result["created"] > 0
+    assert not Patent.objects.filter(kind="A", grant_date__isnull=False).exists()
 
 
 def test_mapping_from_a_json_file_and_a_saved_mapping(region: dict, tmp_path: Path) -> None:

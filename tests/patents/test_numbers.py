@@ -21,6 +21,7 @@ from ipops.patents.normalize.numbers import (
     NumberError,
     PublicationNumber,
     cn_check_character,
+    grant_publication,
     is_spreadsheet_mangled,
     parse_cn_application_number,
     parse_publication_number,
@@ -734,3 +735,22 @@ def test_error_messages_are_lazy_translations_rendered_on_access() -> None:
 def test_undeclared_error_codes_are_refused() -> None:
     with pytest.raises(AssertionError, match="undeclared"):
         NumberError("no_such_code", "x", "raw")
+
+
+@pytest.mark.parametrize(
+    ("number", "published", "is_grant"),
+    [
+        ("CN102889890B", date(2019, 7, 9), True),  # grant announcement since B replaced C
+        ("CN209078969U", date(2019, 7, 9), True),
+        ("CN305246987S", date(2019, 7, 9), True),
+        ("CN1234567C", date(2005, 3, 2), True),  # grants of 1985–2009
+        ("CN2345678Y", date(1999, 6, 1), True),
+        ("CN3012345D", date(1998, 1, 7), True),
+        ("CN1012345B", date(1990, 5, 2), False),  # before 1993: an examined application, not a grant
+        ("CN102889890A", date(2013, 4, 3), False),  # application publication
+        ("CN102889890B", None, False),  # no date: nothing to infer
+        ("US8123456B2", date(2012, 2, 21), False),  # other offices: left to their own data
+    ],
+)
+def test_grant_publication_by_kind_and_date(number: str, published: date | None, is_grant: bool) -> None:
+    assert grant_publication(parse_publication_number(number), published) is is_grant

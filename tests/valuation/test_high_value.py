@@ -57,9 +57,14 @@ def test_maintenance_threshold_is_strict_and_configurable(granted: dict) -> None
     assert rows()["CN102889890B"]["met"] == []  # exactly ten years: not "more than"
     assert rows(as_of=date(2026, 6, 2))["CN102889890B"]["met"] == ["maintained_over_10_years"]
     assert rows(config={"maintained_years": 5})["CN102889890B"]["met"] == ["maintained_over_10_years"]
-    # counted from the grant date, which the gazette mapping leaves empty: undeterminable
+    # counted from the grant date: a B publication of the gazette is the grant announcement of 2019-07-09
+    assert Patent.objects.get(pub_number="CN102889890B").grant_date == date(2019, 7, 9)
     from_grant = rows(config={"maintained_from": "grant_date"})["CN102889890B"]
-    assert "maintained_over_10_years" in from_grant["undeterminable"]
+    assert "maintained_over_10_years" not in from_grant["met"] + from_grant["undeterminable"]
+    Patent.objects.filter(pub_number="CN102889890B").update(grant_date=None)
+    refresh()
+    from_grant = rows(config={"maintained_from": "grant_date"})["CN102889890B"]
+    assert "maintained_over_10_years" in from_grant["undeterminable"]  # no grant date: cannot count
 
 
 def test_years_in_force_count_only_up_to_the_day_the_source_status_was_current(granted: dict) -> None:

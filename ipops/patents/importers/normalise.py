@@ -37,6 +37,7 @@ from ipops.patents.normalize.numbers import (
     CnApplicationNumber,
     NumberError,
     PublicationNumber,
+    grant_publication,
     parse_cn_application_number,
     parse_publication_number,
     patent_type_from_publication,
@@ -315,6 +316,9 @@ class RowNormaliser:
             out[column], message = self.date_of(raw)
             if message:
                 warn(column, raw, message)
+
+        if out["grant_date"] is None and pub is not None and grant_publication(pub, out["pub_date"]):
+            out["grant_date"] = out["pub_date"]  # a CN grant announcement (B/U/S, C/Y/D) is dated its grant
 
         main_code, ipc_codes, ipc_warnings = self.classes_of(t.get("ipc", ""), t.get("main_ipc", ""))
         for warning in ipc_warnings:

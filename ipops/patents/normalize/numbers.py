@@ -661,6 +661,23 @@ _US_KIND_TYPES: Final[dict[str, str]] = {
 }  # fmt: skip
 
 
+# CN kind codes of a grant publication (授权公告): C, Y and D (1985–2009), and B, U and S since they replaced them
+# (before 1993 B, U and S were an examined or announced *application*).
+_CN_GRANT_KINDS_ALWAYS: Final = frozenset({"C", "Y", "D"})
+_CN_GRANT_KINDS_LATER: Final = frozenset({"B", "U", "S"})
+_CN_APPLICATION_ANNOUNCEMENTS_UNTIL: Final = date(1993, 1, 1)
+
+
+def grant_publication(pub: PublicationNumber, pub_date: date | None) -> bool:
+    """Whether a CN publication of this kind, published on `pub_date`, is the grant announcement (so its
+    publication date is the grant date). False for other offices and when the date is unknown."""
+    if pub.country != "CN" or pub_date is None:
+        return False
+    if pub.kind in _CN_GRANT_KINDS_ALWAYS:
+        return True
+    return pub.kind in _CN_GRANT_KINDS_LATER and pub_date >= _CN_APPLICATION_ANNOUNCEMENTS_UNTIL
+
+
 def patent_type_from_publication(pub: PublicationNumber) -> str | None:
     """``invention``, ``utility_model`` or ``design`` for a CN or US publication with a kind code, else None."""
     if pub.country == "CN":
