@@ -158,12 +158,18 @@ def test_a_refresh_above_the_budget_indexes_the_changes_and_leaves_their_vectors
     assert engine.match(changed[2].title, mode="semantic", top=1).matches[0].id == str(changed[2].pk)
 
 
-def test_within_the_budget_everything_is_embedded_inline_as_before(
-    corpus: list[Patent], embedder: CountingEmbedder, settings, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def roomy_budget(corpus: list[Patent], embedder: CountingEmbedder, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A budget large enough to embed every missing text inline."""
     roomy = tmp_path / "roomy.json"
     roomy.write_text(json.dumps({"embed_inline_max": len(corpus), "embed_batch": BATCH}))
     settings.IPOPS_SEARCH_CONFIG = roomy
+
+
+@pytest.mark.usefixtures("roomy_budget")
+def test_within_the_budget_everything_is_embedded_inline_as_before(
+    corpus: list[Patent], embedder: CountingEmbedder
+) -> None:
     job = execute_job(str(services.start_refresh(actor=None, full=True, enqueue=False).pk))
     assert job.status == Job.Status.SUCCEEDED, job.error
     assert job.result["pending"] == 0 and job.done == job.total
@@ -173,12 +179,10 @@ def test_within_the_budget_everything_is_embedded_inline_as_before(
     assert job.total == len(corpus) + embedder.texts and embedder.texts > 0
 
 
+@pytest.mark.usefixtures("roomy_budget")
 def test_inline_embedding_progress_goes_on_from_the_patents_indexed(
-    corpus: list[Patent], embedder: CountingEmbedder, settings, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
-    roomy = tmp_path / "roomy.json"
-    roomy.write_text(json.dumps({"embed_inline_max": len(corpus), "embed_batch": BATCH}))
-    settings.IPOPS_SEARCH_CONFIG = roomy
+    corpus: list[Patent], embedder: CountingEmbedder
+) -> None:
     seen: list[tuple[int, int]] = []
     engine.rebuild(progress=lambda done, total, _message: seen.append((done, total)))
     dones = [done for done, _total in seen]
