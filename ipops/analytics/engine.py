@@ -206,6 +206,9 @@ def spark_session() -> Any:
             )
             _spark_session = builder.getOrCreate()
             _spark_session.sparkContext.setLogLevel("ERROR")
+            # py4j logs every connection it closes at INFO, also from __del__ at interpreter exit, when the
+            # log stream may be closed already ("--- Logging error ---" at the end of a run)
+            logging.getLogger("py4j").setLevel(logging.WARNING)
         return _spark_session
 
 
