@@ -444,8 +444,9 @@ def run_import(
     dataset = None
     if dataset_name:
         dataset, _created = Dataset.objects.get_or_create(name=dataset_name)
-        if status_as_of and dataset.status_as_of != date.fromisoformat(status_as_of):
-            dataset.status_as_of = date.fromisoformat(status_as_of)
+        current_on = date.fromisoformat(status_as_of) if status_as_of else None
+        if current_on is not None and dataset.status_as_of != current_on:
+            dataset.status_as_of = current_on
             dataset.save(update_fields=["status_as_of", "updated_at"])
     batch = ImportBatch.objects.create(
         job=job,
