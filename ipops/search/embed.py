@@ -78,6 +78,10 @@ class VectorCache:
     def close(self) -> None:
         self.db.close()
 
+    def size(self) -> int:
+        """How many vectors the cache holds (their difference before and after a run: texts it embedded)."""
+        return int(self.db.execute("SELECT count(*) FROM vec").fetchone()[0])
+
     def lookup(self, hashes: Sequence[bytes]) -> dict[bytes, np.ndarray]:
         found: dict[bytes, np.ndarray] = {}
         unique = list(dict.fromkeys(hashes))

@@ -209,7 +209,12 @@ class _Missing:
 
 
 def _budget(cfg: dict[str, Any]) -> int:
-    return int(cfg.get("embed_inline_max", 20_000))
+    return int(cfg["embed_inline_max"])
+
+
+def _patent_ids() -> set[str]:
+    """The ids of every patent in the database."""
+    return {str(pk) for pk in Patent.objects.values_list("pk", flat=True).iterator(chunk_size=10_000)}
 
 
 def _pending(db_ids: set[str], vectors: VectorIndex) -> int:
@@ -237,7 +242,7 @@ def rebuild(
         parts: list[np.ndarray] = []
         missing = _Missing(_budget(cfg))
         done = 0
-        embedded_before = vcache.db.execute("SELECT count(*) FROM vec").fetchone()[0]
+        embedded_before = vcache.size()
         pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
 
         def chunks() -> Iterator[list[SearchDoc]]:
@@ -273,7 +278,7 @@ def rebuild(
         pending = indexed - len(ids)
         vectors = VectorIndex(ids, matrix, labels=labels, **vector_options(cfg))
         vectors.save(root / "vectors")
-        embedded = vcache.db.execute("SELECT count(*) FROM vec").fetchone()[0] - embedded_before
+        embedded = vcache.size() - embedded_before
         vcache.close()
         del keyword, writer
         final = root / "keyword"
@@ -315,7 +320,7 @@ def refresh(
     since = datetime.fromisoformat(state["watermark"])
     with _locked(root):
         keyword = KeywordIndex(root / "keyword")
-        db_ids = {str(pk) for pk in Patent.objects.values_list("pk", flat=True).iterator(chunk_size=10_000)}
+        db_ids = _patent_ids()
         held = keyword.ids()
         changed = [
             str(pk) for pk in Patent.objects.filter(updated_at__gte=since).values_list("pk", flat=True)
@@ -325,7 +330,7 @@ def refresh(
         vcache = cache(root, embedder)
         vectors = VectorIndex.load(root / "vectors", dim=vcache.embedder.dim, **vector_options(cfg))
         docs_done = 0
-        embedded_before = vcache.db.execute("SELECT count(*) FROM vec").fetchone()[0]
+        embedded_before = vcache.size()
         all_docs: list[SearchDoc] = []
         parts: list[np.ndarray] = []
         missing = _Missing(_budget(cfg))
@@ -352,7 +357,7 @@ def refresh(
             vectors = vectors.updated(new_vectors, new_labels, deleted | waiting)
             vectors.save(root / "vectors")
         pending = _pending(db_ids, vectors)
-        embedded = vcache.db.execute("SELECT count(*) FROM vec").fetchone()[0] - embedded_before
+        embedded = vcache.size() - embedded_before
         vcache.close()
         _write_state(
             root,
@@ -413,7 +418,7 @@ def embed_pending(
             if str(pk) not in held.row
         ]
         del held
-        embedded_before = vcache.db.execute("SELECT count(*) FROM vec").fetchone()[0]
+        embedded_before = vcache.size()
         batch = int(cfg["embed_batch"])
         done = 0
         if progress:
@@ -423,7 +428,7 @@ def embed_pending(
             done += len(chunk)
             if progress:
                 progress(done, len(waiting), "")
-        embedded = vcache.db.execute("SELECT count(*) FROM vec").fetchone()[0] - embedded_before
+        embedded = vcache.size() - embedded_before
         with _locked(root, wait=True):
             state = read_state(root) or state
             vectors = VectorIndex.load(root / "vectors", dim=vcache.embedder.dim, **vector_options(cfg))
@@ -438,10 +443,7 @@ def embed_pending(
             if new_vectors:
                 vectors = vectors.updated(new_vectors, new_labels, set())
                 vectors.save(root / "vectors")
-            db_ids = {
-                str(pk) for pk in Patent.objects.values_list("pk", flat=True).iterator(chunk_size=10_000)
-            }
-            pending = _pending(db_ids, vectors)
+            pending = _pending(_patent_ids(), vectors)
             _write_state(
                 root,
                 state

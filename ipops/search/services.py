@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from ipops.accounts.roles import OrgKind, Role
@@ -131,9 +132,13 @@ def after_corpus_refresh(job: Job) -> None:
         )
 
 
+def _active_embed_jobs() -> QuerySet[Job]:
+    return Job.objects.filter(kind=EMBED_JOB, status__in=ACTIVE)
+
+
 def active_embed_job() -> Job | None:
     """The embed job queued or running, if there is one."""
-    return Job.objects.filter(kind=EMBED_JOB, status__in=ACTIVE).order_by("created_at").first()
+    return _active_embed_jobs().order_by("created_at").first()
 
 
 def start_embed(*, actor: Any, enqueue: bool = True) -> Job:
@@ -153,6 +158,6 @@ def after_index_refresh(job: Job, *, pending: int) -> Job | None:
     start the embed job as the same user, unless one (other than `job`) is queued or running."""
     if pending <= 0:
         return None
-    if Job.objects.filter(kind=EMBED_JOB, status__in=ACTIVE).exclude(pk=job.pk).exists():
+    if _active_embed_jobs().exclude(pk=job.pk).exists():
         return None
     return start_job(actor=job.created_by, kind=EMBED_JOB, params={}, organisation=job.organisation)
