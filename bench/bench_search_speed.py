@@ -32,6 +32,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -296,17 +297,22 @@ REAL_TITLES = (
 )
 
 
-def real_title_vectors() -> np.ndarray:
-    """USE vectors of the real patent titles of lxingy3 (5,876) and the agriculture set (5,689), embedded
-    with the platform's embedder (read from ../shared/data; benchmarks only)."""
+def agriculture_rows() -> list[dict[str, Any]]:
+    """The real agriculture patents (title, abstract, …) of ../shared/data (benchmarks only)."""
     import json
     import lzma
 
+    with lzma.open(REAL_TITLES[1], "rt", encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def real_title_vectors() -> np.ndarray:
+    """USE vectors of the real patent titles of lxingy3 (5,876) and the agriculture set (5,689), embedded
+    with the platform's embedder (read from ../shared/data; benchmarks only)."""
     from ipops.search.embed import UseEmbedder
 
     titles = [row["patent_title"] for row in csv.DictReader(REAL_TITLES[0].open(encoding="utf-8"))]
-    with lzma.open(REAL_TITLES[1], "rt", encoding="utf-8") as lines:
-        titles += [json.loads(line)["title"] for line in lines if line.strip()]
+    titles += [row["title"] for row in agriculture_rows()]
     titles = list(dict.fromkeys(t.strip() for t in titles if t and t.strip()))
     model = UseEmbedder()
     t0 = time.perf_counter()
@@ -409,39 +415,38 @@ def bench_hnsw(
             )
 
 
+def _embed_timed(model: Any, texts: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds to embed `texts` in batches of 64 (as the index does)."""
+    t0, c0 = time.perf_counter(), _cpu()
+    for start in range(0, len(texts), 64):
+        model.encode(texts[start : start + 64])
+    return time.perf_counter() - t0, _cpu() - c0
+
+
 def bench_embedding(docs: list[SearchDoc], n: int = 256) -> float:
     from ipops.search.embed import UseEmbedder
 
     model = UseEmbedder()
     texts = list(dict.fromkeys(d.semantic_text for d in docs))[:n]
     model.encode(texts[:8])
-    t0 = time.perf_counter()
-    for start in range(0, len(texts), 64):
-        model.encode(texts[start : start + 64])
-    return len(texts) / (time.perf_counter() - t0)
+    wall, _cpu_s = _embed_timed(model, texts)
+    return len(texts) / wall
 
 
 def bench_real_embedding(n: int, threads: tuple[int, ...] = (1, 2)) -> None:
     """USE throughput on n real texts as the index embeds them (`SearchDoc.semantic_text`: title + "。" +
     the first 200 characters of the abstract) from the agriculture set (real titles and abstracts, read from
     ../shared/data), batches of 64, for each thread count; also titles alone."""
-    import json
-    import lzma
-
     from ipops.search.embed import UseEmbedder
 
-    with lzma.open(REAL_TITLES[1], "rt", encoding="utf-8") as lines:
-        rows = [json.loads(line) for line in lines if line.strip()][:n]
+    rows = agriculture_rows()[:n]
     full = [r["title"] + "。" + r["abstract"][:200] if r.get("abstract") else r["title"] for r in rows]
     titles = [r["title"] for r in rows]
     for count in threads:
         model = UseEmbedder(threads=count)
         model.encode(full[:8])
         for label, texts in (("title + abstract start", full), ("title only", titles)):
-            t0, c0 = time.perf_counter(), _cpu()
-            for start in range(0, len(texts), 64):
-                model.encode(texts[start : start + 64])
-            wall, cpu = time.perf_counter() - t0, _cpu() - c0
+            wall, cpu = _embed_timed(model, texts)
             rate = len(texts) / wall
             print(
                 f"USE, {count} thread(s), {label}: {len(texts):,} texts in {wall:.1f} s = {rate:.0f} texts/s "
