@@ -4,6 +4,7 @@ configuration and the service's permission check. Real samples in tests/fixtures
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import uuid
@@ -25,6 +26,8 @@ from ipops.search.ipc_suggest.config import DEFAULTS, load_params
 from ipops.search.ipc_suggest.model import (
     IpcSuggester,
     Params,
+    _ridge_solve,
+    _ridge_solve_loo,
     decide,
     document_text,
     micro_f1,
@@ -114,14 +117,44 @@ def test_every_text_gets_a_bounded_ordered_set_with_confidences(fitted: IpcSugge
         assert all(code in fitted.labels for code, _c, _p in row)
 
 
-def test_threshold_and_calibration_are_chosen_by_cross_validation(fitted: IpcSuggester) -> None:
+def test_threshold_is_chosen_by_cross_validation_of_the_reranker(fitted: IpcSuggester) -> None:
     report = fitted.report
     assert report["cv_folds"] == 3
+    assert report["reranked_candidates"] == fitted.params.rerank_candidates
     by_threshold = {float(t): f for t, f in report["cv_f1_by_threshold"].items()}
     assert fitted.threshold in by_threshold
     assert by_threshold[fitted.threshold] == max(by_threshold.values())
-    a, _b = fitted.calibration
-    assert a > 0  # a higher fused score never means a lower confidence
+    # the confidence is the re-ranker's: only a text's candidates have one, and it orders the suggestions
+    confidence = fitted.confidences(["一种基于深度学习的图像识别方法"])[0]
+    assert 0 < int((confidence > 0).sum()) <= fitted.params.rerank_candidates
+
+
+def test_one_stage_model_is_still_available(fitted: IpcSuggester) -> None:
+    """``rerank: false`` keeps the calibrated kernel-ridge scores (Platt scaling, threshold by CV)."""
+    rows = [r for r in lx_rows() if r["fold"] != "3"][:200]
+    params = dataclasses.replace(fitted.params, rerank=False)
+    model = IpcSuggester(params=params).fit(
+        [document_text(r["patent_title"], params=params) for r in rows], [subclasses(r) for r in rows]
+    )
+    assert model.reranker is None and model.calibration[0] > 0 and model.report["cv_folds"] == 3
+    confidence = model.confidences(["一种基于深度学习的图像识别方法"])[0]
+    assert (confidence > 0).all()  # a sigmoid of every score, not candidates only
+
+
+def test_leave_one_out_scores_equal_refitting_without_the_patent() -> None:
+    """The re-ranker learns from exact leave-one-out scores: for three rows, the closed form equals the
+    scores of a model solved again without that row."""
+    rng = np.random.default_rng(5)
+    points = rng.normal(size=(40, 6)).astype(np.float32)
+    kernel = np.exp(-0.1 * ((points[:, None, :] - points[None, :, :]) ** 2).sum(axis=2)).astype(np.float32)
+    targets = (rng.random((40, 3)) < 0.3).astype(np.float32)
+    weights = np.ones(40, dtype=np.float32)
+    weights[30:] = 0.5  # the last ten rows stand for scheme titles
+    _dual, loo = _ridge_solve_loo(kernel, targets, 1.0, weights, 30)
+    for i in (0, 7, 29):
+        keep = np.delete(np.arange(40), i)
+        dual = _ridge_solve(kernel[np.ix_(keep, keep)].copy(), targets[keep], 1.0, weights[keep])
+        np.testing.assert_allclose(loo[i], kernel[i, keep] @ dual, atol=2e-4)
 
 
 def test_sample_limits_keep_vectors_and_texts_together() -> None:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,8 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+
+from ipops.search.ipc_suggest.rerank import LabelStats, Reranker, candidate_features
 
 ProgressFn = Callable[[int, int, str], None]  # (done, total, message)
 EMBED_BATCH = 64
@@ -64,7 +66,15 @@ class Params:
     scheme_language: str = "zh"
     cv_folds: int = 3
     cv_max_patents: int = 6_000
-    threshold_grid: tuple[float, ...] = tuple(round(0.05 + 0.025 * i, 3) for i in range(23))
+    rerank: bool = True
+    rerank_candidates: int = 15
+    rerank_neighbours: int = 20
+    rerank_max_iter: int = 500
+    rerank_leaf_nodes: int = 7
+    rerank_learning_rate: float = 0.05
+    rerank_min_leaf: int = 40
+    rerank_models: int = 3
+    threshold_grid: tuple[float, ...] = tuple(round(0.05 + 0.0125 * i, 4) for i in range(45))
     default_threshold: float = 0.3
     always_top1: bool = True
     max_labels: int = 6
@@ -159,6 +169,33 @@ def _kernel(
     return out
 
 
+def _ridge_solve_loo(
+    kernel: np.ndarray, targets: np.ndarray, ridge: float, weights: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Dual coefficients of the full model and the exact leave-one-out scores of its first ``n`` rows: for
+    kernel ridge, the score row i gets from the model trained without it is y_i − α_i / (K + λW⁻¹)⁻¹_ii.
+    The kernel is left as it was; one factorisation serves both."""
+    import scipy.linalg.lapack as lapack
+
+    system = kernel.copy()
+    system[np.diag_indices_from(system)] += ridge / weights.astype(np.float32)
+    factor = sla.cho_factor(system, lower=True, overwrite_a=True, check_finite=False)
+    dual = np.asarray(sla.cho_solve(factor, targets.astype(np.float32), check_finite=False), dtype=np.float32)
+    inverse, info = lapack.spotri(factor[0], lower=1, overwrite_c=1)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"kernel inverse failed (LAPACK info {info})")
+    diagonal = np.diagonal(inverse)[:n].astype(np.float32)
+    loo = targets[:n] - dual[:n] / diagonal[:, None]
+    return dual, np.asarray(loo, dtype=np.float32)
+
+
+def _spread(probabilities: np.ndarray, order: np.ndarray, n_labels: int) -> np.ndarray:
+    """texts × labels confidences from the candidates' probabilities (0 for subclasses not among them)."""
+    out = np.zeros((len(order), n_labels), dtype=np.float32)
+    np.put_along_axis(out, order, probabilities, axis=1)
+    return out
+
+
 def _ridge_solve(kernel: np.ndarray, targets: np.ndarray, ridge: float, weights: np.ndarray) -> np.ndarray:
     """Dual coefficients of weighted kernel ridge regression: (K + ridge × diag(1/w))⁻¹ Y (K is overwritten)."""
     kernel[np.diag_indices_from(kernel)] += ridge / weights.astype(np.float32)
@@ -185,6 +222,8 @@ class IpcSuggester:
     calibration: tuple[float, float] = (1.0, 0.0)  # confidence = sigmoid(a × score + b)
     threshold: float = 0.3
     report: dict[str, Any] = field(default_factory=dict)
+    label_stats: LabelStats | None = None
+    reranker: Reranker | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -253,9 +292,51 @@ class IpcSuggester:
         kernel = _kernel(tfidf, vectors, tfidf, vectors, p.use_weight, p.use_gamma)
         tick("kernel")
 
+        if p.rerank:
+            dual = self._fit_reranked(
+                kernel, targets, weights, Y, cv_rows, folds, n, extra, len(labels), tick
+            )
+        else:
+            dual = self._fit_calibrated(kernel, targets, weights, Y, cv_rows, folds, n, m, tick)
+        self.report.update({"kernel_patents": n, "scheme_texts": m})
+        del kernel
+        self.fitted = Fitted(
+            vectorizer=vectorizer, basis_tfidf=tfidf, basis_vectors=vectors, dual=dual, labels=labels
+        )
+        tick("done")
+        return self
+
+    def _choose_threshold(self, confidence: np.ndarray, truth: np.ndarray, folds: int, n_cv: int) -> None:
+        p = self.params
+        scores = {
+            t: micro_f1(decide(confidence, t, p.always_top1, p.max_labels), truth) for t in p.threshold_grid
+        }
+        self.threshold = max(scores, key=lambda t: (scores[t], -t))
+        self.report = {
+            "cv_folds": folds,
+            "cv_patents": n_cv,
+            "cv_micro_f1": round(scores[self.threshold], 4),
+            "cv_f1_by_threshold": {str(t): round(v, 4) for t, v in scores.items()},
+        }
+
+    def _fit_calibrated(
+        self,
+        kernel: np.ndarray,
+        targets: np.ndarray,
+        weights: np.ndarray,
+        Y: np.ndarray,
+        cv_rows: np.ndarray,
+        folds: int,
+        n: int,
+        m: int,
+        tick: Callable[..., None],
+    ) -> np.ndarray:
+        """One stage: Platt-calibrated kernel-ridge scores, threshold by ``cv_folds``-fold cross-validation."""
+        p = self.params
+        n_cv = len(cv_rows)
         fold_of = np.empty(n_cv, dtype=np.int32)
         fold_of[np.random.default_rng(1).permutation(n_cv)] = np.arange(n_cv) % max(folds, 1)
-        oof = np.zeros((n_cv, len(labels)), dtype=np.float32)
+        oof = np.zeros((n_cv, targets.shape[1]), dtype=np.float32)
         scheme_rows = np.arange(n, n + m)
         for fold in range(folds):
             train = np.concatenate([cv_rows[fold_of != fold], scheme_rows])
@@ -266,50 +347,104 @@ class IpcSuggester:
         if folds:
             truth = Y[cv_rows].astype(bool)
             self.calibration = _calibrate(oof, truth)
-            confidence = _sigmoid(self.calibration, oof)
-            scores = {
-                t: micro_f1(decide(confidence, t, p.always_top1, p.max_labels), truth)
-                for t in p.threshold_grid
-            }
-            self.threshold = max(scores, key=lambda t: (scores[t], -t))
-            self.report = {
-                "cv_folds": folds,
-                "cv_patents": n_cv,
-                "cv_micro_f1": round(scores[self.threshold], 4),
-                "cv_f1_by_threshold": {str(t): round(v, 4) for t, v in scores.items()},
-            }
+            self._choose_threshold(_sigmoid(self.calibration, oof), truth, folds, n_cv)
         else:
             self.threshold = p.default_threshold
             self.report = {"cv_folds": 0}
-        self.report.update({"kernel_patents": n, "scheme_texts": m})
         tick("calibrating")
-        dual = _ridge_solve(kernel, targets, p.ridge, weights)
-        del kernel
-        self.fitted = Fitted(
-            vectorizer=vectorizer, basis_tfidf=tfidf, basis_vectors=vectors, dual=dual, labels=labels
+        return _ridge_solve(kernel, targets, p.ridge, weights)
+
+    def _fit_reranked(
+        self,
+        kernel: np.ndarray,
+        targets: np.ndarray,
+        weights: np.ndarray,
+        Y: np.ndarray,
+        cv_rows: np.ndarray,
+        folds: int,
+        n: int,
+        extra: list[tuple[int, str]],
+        n_labels: int,
+        tick: Callable[..., None],
+    ) -> np.ndarray:
+        """Two stages: kernel ridge, then the candidate re-ranker (`rerank`) trained on the held patents'
+        exact leave-one-out scores; its threshold by ``cv_folds``-fold cross-validation over texts."""
+        p = self.params
+        dual, loo = _ridge_solve_loo(kernel, targets, p.ridge, weights, n)
+        tick("cross-validating", max(folds, 0))
+        stats = LabelStats.build(Y, np.array([j for j, _t in extra], dtype=np.int64))
+        self.label_stats = stats
+        self.reranker = Reranker(
+            max_iter=p.rerank_max_iter,
+            leaf_nodes=p.rerank_leaf_nodes,
+            learning_rate=p.rerank_learning_rate,
+            min_leaf=p.rerank_min_leaf,
+            models=p.rerank_models,
         )
-        tick("done")
-        return self
+        features, order = candidate_features(
+            loo[cv_rows],
+            kernel[np.ix_(cv_rows, np.arange(n))],
+            kernel[np.ix_(cv_rows, np.arange(n, len(kernel)))],
+            stats,
+            candidates=p.rerank_candidates,
+            neighbours=p.rerank_neighbours,
+            self_rows=cv_rows,
+        )
+        truth = np.take_along_axis(Y[cv_rows].astype(bool), order, axis=1)
+        if folds:
+            oof = self.reranker.out_of_fold(features, truth, folds)
+            self._choose_threshold(
+                _spread(oof, order, n_labels), Y[cv_rows].astype(bool), folds, len(cv_rows)
+            )
+        else:
+            self.threshold = p.default_threshold
+            self.report = {"cv_folds": 0}
+        self.reranker.fit(features, truth)
+        self.report["reranked_candidates"] = int(order.shape[1])
+        tick("calibrating")
+        return dual
 
     # --- use ---------------------------------------------------------------------------------------------
 
-    def scores(self, texts: Sequence[str]) -> np.ndarray:
-        """texts × labels matrix of raw kernel-ridge scores."""
+    def _kernel_rows(self, texts: Sequence[str]) -> Iterator[tuple[int, np.ndarray]]:
+        """(first text, kernel rows of up to 1024 texts against the training texts)."""
         if self.fitted is None:
             raise ValueError("the model is not trained")
         f, p = self.fitted, self.params
-        out = np.zeros((len(texts), len(f.labels)), dtype=np.float32)
         for start in range(0, len(texts), 1024):
             part = list(texts[start : start + 1024])
             tfidf = f.vectorizer.transform(part).tocsr().astype(np.float32)
             vectors = Embedder.encode(part)
-            kernel = _kernel(tfidf, vectors, f.basis_tfidf, f.basis_vectors, p.use_weight, p.use_gamma)
-            out[start : start + len(part)] = kernel @ f.dual
+            yield start, _kernel(tfidf, vectors, f.basis_tfidf, f.basis_vectors, p.use_weight, p.use_gamma)
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """texts × labels matrix of raw kernel-ridge scores."""
+        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        for start, kernel in self._kernel_rows(texts):
+            out[start : start + len(kernel)] = kernel @ self.fitted.dual  # type: ignore[union-attr]
         return out
 
     def confidences(self, texts: Sequence[str]) -> np.ndarray:
-        """texts × labels matrix of confidences (0–1)."""
-        return _sigmoid(self.calibration, self.scores(texts))
+        """texts × labels matrix of confidences (0–1): the re-ranker's probabilities for each text's
+        candidates (0 for the other subclasses), or the calibrated score without a re-ranker."""
+        if self.reranker is None or self.label_stats is None:
+            return _sigmoid(self.calibration, self.scores(texts))
+        p, stats = self.params, self.label_stats
+        n = stats.patent_labels.shape[0]
+        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        for start, kernel in self._kernel_rows(texts):
+            scores = kernel @ self.fitted.dual  # type: ignore[union-attr]
+            features, order = candidate_features(
+                scores,
+                kernel[:, :n],
+                kernel[:, n:],
+                stats,
+                candidates=p.rerank_candidates,
+                neighbours=p.rerank_neighbours,
+            )
+            probabilities = self.reranker.probabilities(features)
+            out[start : start + len(kernel)] = _spread(probabilities, order, len(self.labels))
+        return out
 
     def suggest(self, texts: Sequence[str]) -> list[list[tuple[str, float, bool]]]:
         """Per text: its best subclasses by confidence, (code, confidence, suggested?), at most
