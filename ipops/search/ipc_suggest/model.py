@@ -216,6 +216,21 @@ class Fitted:
 
 
 @dataclass
+class _TrainingSet:
+    """What both training stages read: the kernel over patents then scheme titles, their targets and
+    weights, the patents' own 0/1 subclass rows, the cross-validated patent rows and the scheme texts."""
+
+    kernel: np.ndarray
+    targets: np.ndarray
+    weights: np.ndarray
+    patent_targets: np.ndarray
+    cv_rows: np.ndarray
+    folds: int
+    n: int
+    extra: list[tuple[int, str]]
+
+
+@dataclass
 class IpcSuggester:
     params: Params
     fitted: Fitted | None = None
@@ -292,14 +307,11 @@ class IpcSuggester:
         kernel = _kernel(tfidf, vectors, tfidf, vectors, p.use_weight, p.use_gamma)
         tick("kernel")
 
-        if p.rerank:
-            dual = self._fit_reranked(
-                kernel, targets, weights, Y, cv_rows, folds, n, extra, len(labels), tick
-            )
-        else:
-            dual = self._fit_calibrated(kernel, targets, weights, Y, cv_rows, folds, n, m, tick)
-        self.report.update({"kernel_patents": n, "scheme_texts": m})
+        data = _TrainingSet(kernel, targets, weights, Y, cv_rows, folds, n, extra)
         del kernel
+        dual = self._fit_reranked(data, tick) if p.rerank else self._fit_calibrated(data, tick)
+        del data
+        self.report.update({"kernel_patents": n, "scheme_texts": m})
         self.fitted = Fitted(
             vectorizer=vectorizer, basis_tfidf=tfidf, basis_vectors=vectors, dual=dual, labels=labels
         )
@@ -319,20 +331,22 @@ class IpcSuggester:
             "cv_f1_by_threshold": {str(t): round(v, 4) for t, v in scores.items()},
         }
 
-    def _fit_calibrated(
-        self,
-        kernel: np.ndarray,
-        targets: np.ndarray,
-        weights: np.ndarray,
-        Y: np.ndarray,
-        cv_rows: np.ndarray,
-        folds: int,
-        n: int,
-        m: int,
-        tick: Callable[..., None],
-    ) -> np.ndarray:
+    def _no_cross_validation(self) -> None:
+        self.threshold = self.params.default_threshold
+        self.report = {"cv_folds": 0}
+
+    def _fit_calibrated(self, data: _TrainingSet, tick: Callable[..., None]) -> np.ndarray:
         """One stage: Platt-calibrated kernel-ridge scores, threshold by ``cv_folds``-fold cross-validation."""
         p = self.params
+        kernel, targets, weights, cv_rows, folds, n = (
+            data.kernel,
+            data.targets,
+            data.weights,
+            data.cv_rows,
+            data.folds,
+            data.n,
+        )
+        m = len(data.extra)
         n_cv = len(cv_rows)
         fold_of = np.empty(n_cv, dtype=np.int32)
         fold_of[np.random.default_rng(1).permutation(n_cv)] = np.arange(n_cv) % max(folds, 1)
@@ -345,34 +359,22 @@ class IpcSuggester:
             oof[fold_of == fold] = kernel[np.ix_(test, train)] @ dual
             tick("cross-validating")
         if folds:
-            truth = Y[cv_rows].astype(bool)
+            truth = data.patent_targets[cv_rows].astype(bool)
             self.calibration = _calibrate(oof, truth)
             self._choose_threshold(_sigmoid(self.calibration, oof), truth, folds, n_cv)
         else:
-            self.threshold = p.default_threshold
-            self.report = {"cv_folds": 0}
+            self._no_cross_validation()
         tick("calibrating")
         return _ridge_solve(kernel, targets, p.ridge, weights)
 
-    def _fit_reranked(
-        self,
-        kernel: np.ndarray,
-        targets: np.ndarray,
-        weights: np.ndarray,
-        Y: np.ndarray,
-        cv_rows: np.ndarray,
-        folds: int,
-        n: int,
-        extra: list[tuple[int, str]],
-        n_labels: int,
-        tick: Callable[..., None],
-    ) -> np.ndarray:
+    def _fit_reranked(self, data: _TrainingSet, tick: Callable[..., None]) -> np.ndarray:
         """Two stages: kernel ridge, then the candidate re-ranker (`rerank`) trained on the held patents'
         exact leave-one-out scores; its threshold by ``cv_folds``-fold cross-validation over texts."""
         p = self.params
-        dual, loo = _ridge_solve_loo(kernel, targets, p.ridge, weights, n)
+        kernel, Y, cv_rows, folds, n = data.kernel, data.patent_targets, data.cv_rows, data.folds, data.n
+        dual, loo = _ridge_solve_loo(kernel, data.targets, p.ridge, data.weights, n)
         tick("cross-validating", max(folds, 0))
-        stats = LabelStats.build(Y, np.array([j for j, _t in extra], dtype=np.int64))
+        stats = LabelStats.build(Y, np.array([j for j, _t in data.extra], dtype=np.int64))
         self.label_stats = stats
         self.reranker = Reranker(
             max_iter=p.rerank_max_iter,
@@ -393,12 +395,10 @@ class IpcSuggester:
         truth = np.take_along_axis(Y[cv_rows].astype(bool), order, axis=1)
         if folds:
             oof = self.reranker.out_of_fold(features, truth, folds)
-            self._choose_threshold(
-                _spread(oof, order, n_labels), Y[cv_rows].astype(bool), folds, len(cv_rows)
-            )
+            confidence = _spread(oof, order, data.targets.shape[1])
+            self._choose_threshold(confidence, Y[cv_rows].astype(bool), folds, len(cv_rows))
         else:
-            self.threshold = p.default_threshold
-            self.report = {"cv_folds": 0}
+            self._no_cross_validation()
         self.reranker.fit(features, truth)
         self.report["reranked_candidates"] = int(order.shape[1])
         tick("calibrating")
