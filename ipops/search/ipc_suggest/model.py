@@ -169,6 +169,12 @@ def _kernel(
     return out
 
 
+def _ridge_factor(kernel: np.ndarray, ridge: float, weights: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Cholesky factor of K + ridge × diag(1/w) (K is overwritten)."""
+    kernel[np.diag_indices_from(kernel)] += ridge / weights.astype(np.float32)
+    return sla.cho_factor(kernel, lower=True, overwrite_a=True, check_finite=False)
+
+
 def _ridge_solve_loo(
     kernel: np.ndarray, targets: np.ndarray, ridge: float, weights: np.ndarray, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -177,9 +183,7 @@ def _ridge_solve_loo(
     The kernel is left as it was; one factorisation serves both."""
     import scipy.linalg.lapack as lapack
 
-    system = kernel.copy()
-    system[np.diag_indices_from(system)] += ridge / weights.astype(np.float32)
-    factor = sla.cho_factor(system, lower=True, overwrite_a=True, check_finite=False)
+    factor = _ridge_factor(kernel.copy(), ridge, weights)
     dual = np.asarray(sla.cho_solve(factor, targets.astype(np.float32), check_finite=False), dtype=np.float32)
     inverse, info = lapack.spotri(factor[0], lower=1, overwrite_c=1)
     if info != 0:
@@ -198,8 +202,7 @@ def _spread(probabilities: np.ndarray, order: np.ndarray, n_labels: int) -> np.n
 
 def _ridge_solve(kernel: np.ndarray, targets: np.ndarray, ridge: float, weights: np.ndarray) -> np.ndarray:
     """Dual coefficients of weighted kernel ridge regression: (K + ridge × diag(1/w))⁻¹ Y (K is overwritten)."""
-    kernel[np.diag_indices_from(kernel)] += ridge / weights.astype(np.float32)
-    factor = sla.cho_factor(kernel, lower=True, overwrite_a=True, check_finite=False)
+    factor = _ridge_factor(kernel, ridge, weights)
     return np.asarray(sla.cho_solve(factor, targets.astype(np.float32), check_finite=False), dtype=np.float32)
 
 
@@ -237,7 +240,6 @@ class IpcSuggester:
     calibration: tuple[float, float] = (1.0, 0.0)  # confidence = sigmoid(a × score + b)
     threshold: float = 0.3
     report: dict[str, Any] = field(default_factory=dict)
-    label_stats: LabelStats | None = None
     reranker: Reranker | None = None
 
     @property
@@ -373,10 +375,10 @@ class IpcSuggester:
         p = self.params
         kernel, Y, cv_rows, folds, n = data.kernel, data.patent_targets, data.cv_rows, data.folds, data.n
         dual, loo = _ridge_solve_loo(kernel, data.targets, p.ridge, data.weights, n)
-        tick("cross-validating", max(folds, 0))
+        tick("cross-validating", folds)
         stats = LabelStats.build(Y, np.array([j for j, _t in data.extra], dtype=np.int64))
-        self.label_stats = stats
         self.reranker = Reranker(
+            stats=stats,
             max_iter=p.rerank_max_iter,
             leaf_nodes=p.rerank_leaf_nodes,
             learning_rate=p.rerank_learning_rate,
@@ -427,9 +429,9 @@ class IpcSuggester:
     def confidences(self, texts: Sequence[str]) -> np.ndarray:
         """texts × labels matrix of confidences (0–1): the re-ranker's probabilities for each text's
         candidates (0 for the other subclasses), or the calibrated score without a re-ranker."""
-        if self.reranker is None or self.label_stats is None:
+        if self.reranker is None:
             return _sigmoid(self.calibration, self.scores(texts))
-        p, stats = self.params, self.label_stats
+        p, stats = self.params, self.reranker.stats
         n = stats.patent_labels.shape[0]
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         for start, kernel in self._kernel_rows(texts):

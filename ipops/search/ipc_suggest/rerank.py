@@ -134,8 +134,10 @@ def candidate_features(
 
 @dataclass
 class Reranker:
-    """The gradient-boosted candidate classifier (scikit-learn ``HistGradientBoostingClassifier``)."""
+    """The gradient-boosted candidate classifiers (scikit-learn ``HistGradientBoostingClassifier``, ``models``
+    of them averaged) and the subclass statistics their features are computed from."""
 
+    stats: LabelStats
     max_iter: int
     leaf_nodes: int
     learning_rate: float
