@@ -59,3 +59,12 @@ def page(browser: object) -> Iterator[object]:
 def screenshot(page: object, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def click_and_load(page: object, selector: str) -> None:
+    """Click something that loads a new page, and return once that page has loaded.
+
+    `page.wait_for_load_state()` after a click returns at once while the old page is still the loaded one,
+    so whatever is read next may come from the page being left (a filtered table read as empty)."""
+    with page.expect_navigation():
+        page.click(selector)

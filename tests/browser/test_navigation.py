@@ -10,7 +10,7 @@ import pytest
 from ipops.core.jobs import execute_job
 from ipops.core.models import Job
 from ipops.navigation.models import NavigationProject
-from tests.browser.chromium import screenshot
+from tests.browser.chromium import click_and_load, screenshot
 from tests.browser.test_roles_and_language import log_in, log_out
 from tests.navigation.conftest import corpus, data_dirs  # noqa: F401  (the real-records fixtures)
 
@@ -37,8 +37,7 @@ def test_operator_publishes_and_anonymous_sees_the_chart(page, live_server, corp
     assert execute_job(str(job.pk)).status == "succeeded"  # the worker's part, in-process
     project = NavigationProject.objects.get(title="集成电路产业专利导航")
     page.goto(f"{base}/navigation/{project.pk}/")
-    page.click("#publish-button")
-    page.wait_for_load_state()
+    click_and_load(page, "#publish-button")
     assert page.locator("#public-link").count() == 1
     log_out(page)
 

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 
-from tests.browser.chromium import screenshot
+from tests.browser.chromium import click_and_load, screenshot
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,8 +51,7 @@ def test_two_roles_and_the_language_switch(page, live_server, region: dict) -> N
     assert "我的机构" in nav_text(page)
     assert nav_has(page, "/accounts/organisation/")
     assert not nav_has(page, "/platform/audit/") and not nav_has(page, "/accounts/admin/organisations/")
-    page.click("#language-switch button[value=en]")
-    page.wait_for_load_state()
+    click_and_load(page, "#language-switch button[value=en]")
     assert page.get_attribute("html", "lang") == "en"
     assert "My organisation" in nav_text(page)
     page.goto(base + "/accounts/organisation/")
@@ -71,7 +70,7 @@ def test_two_roles_and_the_language_switch(page, live_server, region: dict) -> N
     assert not nav_has(page, "/accounts/admin/users/") and not nav_has(page, "/accounts/admin/organisations/")
     page.click("text=Audit log")
     page.fill("#id_action", "auth.login")
-    page.click(".filter-bar button[type=submit]")
+    click_and_load(page, ".filter-bar button[type=submit]")
     rows = page.locator("#audit-table tbody tr")
     shown = rows.count()
     assert shown >= 2
@@ -94,6 +93,5 @@ def test_two_roles_and_the_language_switch(page, live_server, region: dict) -> N
     sheet = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
     assert sheet.max_row == 1 + shown  # the export carries the page's filter
     screenshot(page, "auditor-export-job-en")
-    page.click("#language-switch button[value=zh-hans]")
-    page.wait_for_load_state()
+    click_and_load(page, "#language-switch button[value=zh-hans]")
     assert "审计日志" in nav_text(page)

@@ -10,6 +10,7 @@ import pytest
 
 from ipops.patents.models import Patent
 from ipops.search.models import Need
+from tests.browser.chromium import click_and_load
 from tests.browser.test_roles_and_language import log_in
 from tests.search.conftest import built, corpus, search_dir, vector_cache  # noqa: F401  (the search fixtures)
 
@@ -36,7 +37,7 @@ def test_enterprise_user_searches_filters_and_saves_a_need(  # type: ignore[no-u
     page.goto(base + "/search/")
     page.fill("#id_q", "电池")
     page.select_option("#id_patent_type", "invention")
-    page.click("form.filter-bar button[type=submit]")
+    click_and_load(page, "form.filter-bar button[type=submit]")
     page.locator("#search-results").wait_for()
     expected = {
         str(pk)
@@ -67,7 +68,7 @@ def test_enterprise_user_searches_filters_and_saves_a_need(  # type: ignore[no-u
     # an unbalanced quote: the page explains and still searches, no error page
     page.goto(base + "/search/")
     page.fill("#id_q", '"锂电池')
-    page.click("form.filter-bar button[type=submit]")
+    click_and_load(page, "form.filter-bar button[type=submit]")
     page.locator("#query-notes").wait_for()
     assert page.inner_text("#query-notes").strip()
     assert page.locator("h2.page-title").count() == 1  # the search page itself, not a server error page
