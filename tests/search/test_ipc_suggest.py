@@ -36,6 +36,9 @@ from ipops.search.ipc_suggest.model import (
 from ipops.search.ipc_suggest.training import TRAIN_JOB_KIND, start_training
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ipc_suggest"
+# Tests of the plumbing (command, job, pages, sampling) train a lighter re-ranker, set the way a region
+# would set it (configuration); the tests of what the model learns use the shipped defaults.
+QUICK_RERANK = {"rerank_max_iter": 60, "rerank_models": 1}
 
 
 def lx_rows() -> list[dict[str, str]]:
@@ -79,6 +82,15 @@ def fitted() -> IpcSuggester:
 def model_dir(tmp_path: Path, settings: Any) -> Path:
     settings.IPOPS_IPC_SUGGEST_DIR = tmp_path / "ipc_suggest"
     return settings.IPOPS_IPC_SUGGEST_DIR
+
+
+@pytest.fixture
+def quick_training(tmp_path: Path, settings: Any) -> Path:
+    """Training from the database reads QUICK_RERANK as the region's configuration."""
+    override = tmp_path / "ipc_quick.json"
+    override.write_text(json.dumps(QUICK_RERANK))
+    settings.IPOPS_IPC_SUGGEST_CONFIG = str(override)
+    return override
 
 
 @pytest.fixture
@@ -164,7 +176,7 @@ def test_sample_limits_keep_vectors_and_texts_together() -> None:
 
     rows = lx_rows()[:160]
     texts = [r["patent_title"] for r in rows]
-    params = Params(cv_folds=2, cv_max_patents=30, kernel_max_patents=40)
+    params = Params(cv_folds=2, cv_max_patents=30, kernel_max_patents=40, **QUICK_RERANK)
     model = IpcSuggester(params=params).fit(
         texts, [subclasses(r) for r in rows], scheme=[(subclasses(rows[0])[0], "一种测试用的分类标题")]
     )
@@ -298,7 +310,7 @@ def import_sample(
 
 @pytest.mark.django_db
 def test_train_command_learns_from_the_classified_real_patents_only(
-    model_dir: Path, settings: Any, tmp_path: Path
+    model_dir: Path, quick_training: Path, settings: Any
 ) -> None:
     from ipops.reference.models import IpcEntry
 
@@ -328,9 +340,8 @@ def test_train_command_learns_from_the_classified_real_patents_only(
     assert store.load()[0].labels == sorted({c for r in rows[:150] + rows[200:300] for c in subclasses(r)})
 
     # the region may count synthetic patents in (configuration, not code)
-    override = tmp_path / "ipc.json"
-    override.write_text(json.dumps({"include_synthetic": True}))
-    settings.IPOPS_IPC_SUGGEST_CONFIG = str(override)
+    assert store.load()[0].params.rerank_max_iter == QUICK_RERANK["rerank_max_iter"]
+    quick_training.write_text(json.dumps(QUICK_RERANK | {"include_synthetic": True}))
     call_command("train_ipc_suggester", "--quiet-progress", stdout=io.StringIO())
     assert store.read_meta()["patents"] == 300  # type: ignore[index]
 
@@ -342,7 +353,9 @@ def test_training_with_nothing_classified_says_what_to_do(model_dir: Path) -> No
     assert store.read_meta() is None
 
 
-def test_training_job_runs_read_only_with_progress(region: dict[str, Any], model_dir: Path) -> None:
+def test_training_job_runs_read_only_with_progress(
+    region: dict[str, Any], model_dir: Path, quick_training: Path
+) -> None:
     import_sample(lx_rows()[:120])
     assert HANDLERS[TRAIN_JOB_KIND].writes is False
     before = AuditEntry.objects.count()

@@ -16,6 +16,7 @@ from ipops.core.models import AuditEntry, Job
 from ipops.search.ipc_suggest import store
 from ipops.search.ipc_suggest.model import IpcSuggester, Params, document_text
 from ipops.search.ipc_suggest.training import TRAIN_JOB_KIND
+from tests.search.test_ipc_suggest import QUICK_RERANK
 
 pytestmark = pytest.mark.urls("tests.search.test_ipc_suggest_urls")
 
@@ -32,7 +33,7 @@ TEXT = "一种基于深度学习的光伏组件缺陷检测方法"
 def fitted() -> IpcSuggester:
     with open(FIXTURES / "lxingy3_sample.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    params = Params(cv_folds=2)
+    params = Params(cv_folds=2, **QUICK_RERANK)
     return IpcSuggester(params=params).fit(
         [document_text(r["patent_title"], params=params) for r in rows],
         [r["true_subclasses_all"].split("|") for r in rows],
