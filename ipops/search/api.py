@@ -2,8 +2,6 @@
 needs, and starting an index rebuild. Members of approved organisations search and match; enterprises
 save needs; operators rebuild. Refusals and bad input answer in the platform's one error format."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -19,8 +17,8 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from ipops.core.api import Pagination, caller
-from ipops.search import engine, present, services
-from ipops.search.forms import SearchForm
+from ipops.search import engine, need_tags, present, services
+from ipops.search.forms import NeedFilterForm, SearchForm
 from ipops.search.ipc_api import router as ipc_router
 from ipops.search.models import Need
 
@@ -155,8 +153,25 @@ class MatchOut(Schema):
     reason: ReasonOut
 
 
+class TagOut(Schema):
+    scheme: str  # "ipc", "wipo35" or the industry scheme's key
+    code: str
+    name: str
+    confidence: float | None = None
+
+
+def _tags_out(tags: Any) -> list[dict[str, Any]]:
+    language = get_language() or settings.LANGUAGE_CODE
+    return [
+        {"scheme": t.scheme, "code": t.code, "name": t.name(language), "confidence": t.confidence}
+        for t in tags
+    ]
+
+
 class MatchResultOut(Schema):
-    subclasses: list[str]
+    subclasses: list[str]  # the subclasses the matching patents share
+    tags: list[TagOut]  # what the need would be saved with (need_tags: the IPC model's set, then industries)
+    tagged_by: str
     results: list[MatchOut]
     # patents not yet embedded: matching by meaning cannot return them until the background job adds them
     vectors_pending: int
@@ -170,9 +185,11 @@ def _match(text: str, top: int) -> dict[str, Any]:
     except engine.IndexMissingError as exc:
         raise _index_missing() from exc
     rows = present.match_rows(text, ranked.matches, get_language() or settings.LANGUAGE_CODE)
-    tags = [s for s, w in sorted(ranked.profile.items(), key=lambda i: -i[1]) if w >= 0.2][:5]
+    tags = need_tags.tags_for(title="", description=text, profile=ranked.profile)
     return {
-        "subclasses": tags,
+        "subclasses": need_tags.profile_subclasses(ranked.profile),
+        "tags": _tags_out(tags.tags),
+        "tagged_by": tags.tagged_by,
         "results": [r.as_json() for r in rows],
         "vectors_pending": engine.vectors_pending(),
     }
@@ -195,14 +212,31 @@ class NeedOut(Schema):
     title: str
     description: str
     subclasses: list[str]
+    tags: list[TagOut]
+    tagged_by: str
     created_at: datetime
+
+    @staticmethod
+    def resolve_tags(obj: Need) -> list[dict[str, Any]]:
+        return _tags_out(obj.tags.all())
+
+
+class NeedFilter(Schema):
+    ipc: str = ""  # an IPC subclass, e.g. G06F
+    industry: str = ""  # "scheme:code" of an industry or technology field, as in a need's tags
 
 
 @router.get("/search/needs", response=list[NeedOut], summary="Saved needs the caller may read")
 @paginate(Pagination)
-def list_needs(request: HttpRequest) -> Any:
-    services.require_search(caller(request))
-    return services.needs_visible_to(caller(request))
+def list_needs(request: HttpRequest, filters: Query[NeedFilter]) -> Any:
+    user = caller(request)
+    services.require_search(user)
+    visible = services.needs_visible_to(user)
+    form = NeedFilterForm(filters.dict(), industries=services.industry_choices(visible, "en"))
+    if not form.is_valid():
+        raise ValidationError({k: v for k, v in form.errors.items()})
+    chosen = {k: v for k, v in form.cleaned_data.items() if v}
+    return services.needs_tagged(visible, **chosen).prefetch_related("tags")
 
 
 @router.post("/search/needs", response={201: NeedOut}, summary="Save a need (enterprise members)")
@@ -212,15 +246,7 @@ def create_need(request: HttpRequest, payload: NeedIn) -> Any:
         from ipops.core.permissions import deny
 
         raise deny(user, "save a technology need")
-    tags: list[str] = []
-    if (payload.description or "").strip():
-        try:
-            tags = _match(payload.description, 10)["subclasses"]
-        except HttpError:
-            tags = []
-    return 201, services.save_need(
-        actor=user, title=payload.title, description=payload.description, subclasses=tags
-    )
+    return 201, services.save_need(actor=user, title=payload.title, description=payload.description)
 
 
 @router.get("/search/needs/{need_id}", response=NeedOut, summary="One saved need")

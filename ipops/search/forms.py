@@ -68,3 +68,32 @@ class NeedForm(StyledFormMixin, forms.Form):
         ),
         error_messages={"required": _("Describe the technology you need in a sentence or two.")},
     )
+
+
+class NeedFilterForm(StyledFormMixin, forms.Form):
+    """Filter saved needs by the tags the platform gave them: an IPC subclass, an industry."""
+
+    ipc = forms.RegexField(
+        label=_("IPC subclass"),
+        required=False,
+        max_length=4,
+        regex=r"^[A-Ha-h]\d\d[A-Za-z]$",
+        error_messages={"invalid": _("An IPC subclass has four characters, e.g. G06F.")},
+        widget=forms.TextInput(attrs={"placeholder": "G06F", "size": 6}),
+    )
+    # offered: the industries the visible needs carry; accepted: any "scheme:code" (none may carry it)
+    industry = forms.RegexField(
+        label=_("Industry or technology field"),
+        required=False,
+        max_length=70,
+        regex=r"^[\w.-]{1,32}:[\w.-]{1,32}$",
+        error_messages={"invalid": _("Choose an industry from the list.")},
+        widget=forms.Select,
+    )
+
+    def __init__(self, *args: Any, industries: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["industry"].widget.choices = [("", _("All")), *industries]
+
+    def clean_ipc(self) -> str:
+        return str(self.cleaned_data.get("ipc") or "").upper()

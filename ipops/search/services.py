@@ -15,7 +15,9 @@ from ipops.core import audit
 from ipops.core.jobs import start_job
 from ipops.core.models import Job
 from ipops.core.permissions import deny, has_role, is_member_of_active, require_member, require_role
-from ipops.search.models import Need
+from ipops.search import need_tags
+from ipops.search.models import IPC_SCHEME, Need, NeedTag
+from ipops.search.need_tags import NeedTags
 
 REFRESH_JOB = "search.refresh"
 EMBED_JOB = "search.embed"
@@ -48,6 +50,32 @@ def needs_visible_to(user: Any) -> Any:
     return Need.objects.filter(organisation_id=user.organisation_id)
 
 
+def needs_tagged(needs: QuerySet[Need], *, ipc: str = "", industry: str = "") -> QuerySet[Need]:
+    """The needs tagged with the IPC subclass `ipc` and (or) the industry `industry` ("scheme:code")."""
+    if ipc:
+        needs = needs.filter(tags__scheme=IPC_SCHEME, tags__code=ipc.strip().upper())
+    if industry:
+        scheme, _sep, code = industry.partition(":")
+        needs = needs.filter(tags__scheme=scheme, tags__code=code)
+    return needs
+
+
+def industry_choices(needs: QuerySet[Need], language: str) -> list[tuple[str, str]]:
+    """The industries and technology fields the given needs are tagged with, for a filter's choices."""
+    tags = (
+        NeedTag.objects.filter(need__in=needs)
+        .exclude(scheme=IPC_SCHEME)
+        .order_by("scheme", "code")
+        .values_list("scheme", "code", "name_zh", "name_en")
+        .distinct()
+    )
+    named = {
+        f"{scheme}:{code}": NeedTag(scheme=scheme, code=code, name_zh=zh, name_en=en).name(language)
+        for scheme, code, zh, en in tags
+    }
+    return [(key, f"{name} ({key.partition(':')[2]})") for key, name in named.items()]
+
+
 def _clean(title: str, description: str) -> tuple[str, str]:
     title, description = (title or "").strip(), (description or "").strip()
     errors: dict[str, str] = {}
@@ -62,42 +90,70 @@ def _clean(title: str, description: str) -> tuple[str, str]:
     return (title or description[:60]), description
 
 
-def save_need(*, actor: Any, title: str, description: str, subclasses: list[str] | None = None) -> Need:
-    """Save a need for the actor's organisation (enterprise members and administrators)."""
+def _write_tags(need: Need, tags: NeedTags) -> list[str]:
+    """Replace the need's tags; the list of "scheme:code" written (for the audit entry)."""
+    need.tags.all().delete()
+    NeedTag.objects.bulk_create(
+        NeedTag(
+            need=need,
+            scheme=t.scheme,
+            code=t.code,
+            name_zh=t.name_zh[:300],
+            name_en=t.name_en[:300],
+            confidence=t.confidence,
+            position=i,
+        )
+        for i, t in enumerate(tags.tags)
+    )
+    return [f"{t.scheme}:{t.code}" for t in tags.tags]
+
+
+def save_need(*, actor: Any, title: str, description: str, profile: dict[str, float] | None = None) -> Need:
+    """Save a need for the actor's organisation (enterprise members and administrators), tagged with the
+    IPC subclasses and industries of its text (`need_tags`; `profile`: the matches' subclass profile when the
+    caller has matched the text already)."""
     if not can_post_needs(actor):
         raise deny(actor, "save a technology need")
     title, description = _clean(title, description)
+    tags = need_tags.tags_for(title=title, description=description, profile=profile)
     with transaction.atomic():
         need = Need.objects.create(
             organisation=actor.organisation,
             created_by=actor,
             title=title,
             description=description,
-            subclasses=[str(s)[:4].upper() for s in (subclasses or [])][:10],
+            tagged_by=tags.tagged_by,
         )
+        written = _write_tags(need, tags)
         audit.record(
             action="search.need_save",
             actor=actor,
             organisation=actor.organisation,
             target=need,
-            after=audit.snapshot(need),
+            after=audit.snapshot(need) | {"tags": written},
         )
     return need
 
 
 def update_need(*, actor: Any, need: Need, title: str, description: str) -> Need:
+    """Change a need's words; its tags are worked out again from the new text."""
     require_member(actor, need.organisation, Role.MEMBER, Role.ORG_ADMIN, what="change a technology need")
     title, description = _clean(title, description)
+    tags = need_tags.tags_for(title=title, description=description)
     with transaction.atomic():
-        before = audit.snapshot(need)
-        need.title, need.description = title, description
-        need.save(update_fields=["title", "description", "updated_at"])
-        audit.record_update(
+        before = audit.snapshot(need) | {"tags": [t.key for t in need.tags.all()]}
+        need.title, need.description, need.tagged_by = title, description, tags.tagged_by
+        need.save(update_fields=["title", "description", "tagged_by", "updated_at"])
+        changed_before, changed_after = audit.diff(
+            before, audit.snapshot(need) | {"tags": _write_tags(need, tags)}
+        )
+        audit.record(
             action="search.need_update",
             actor=actor,
-            target=need,
-            before=before,
             organisation=need.organisation,
+            target=need,
+            before=changed_before,
+            after=changed_after,
         )
     return need
 

@@ -24,8 +24,8 @@ from ipops.core.permissions import has_role
 from ipops.patents.filters import region_label
 from ipops.patents.models import LegalStatus, Patent, PatentType
 from ipops.patents.views import applicant_names, member_required
-from ipops.search import engine, present, services
-from ipops.search.forms import NeedForm, SearchForm
+from ipops.search import engine, need_tags, present, services
+from ipops.search.forms import NeedFilterForm, NeedForm, SearchForm
 from ipops.search.keyword import Filters
 
 EXPORT_LIMIT = 5000
@@ -204,30 +204,25 @@ def _facet_label(name: str, value: str) -> str:
     return value
 
 
-def _matches(description: str) -> tuple[list[present.MatchRow], list[str]]:
+def _matches(description: str) -> tuple[list[present.MatchRow], dict[str, float]]:
     ranked = engine.match(description, top=MATCH_TOP)
     rows = present.match_rows(description, ranked.matches, get_language() or settings.LANGUAGE_CODE)
-    tags = [s for s, w in sorted(ranked.profile.items(), key=lambda i: -i[1]) if w >= 0.2][:5]
-    return rows, tags
+    return rows, ranked.profile
 
 
 @member_required
 def need_match(request: AuthedRequest) -> HttpResponseBase:
-    """GET ?description=…: matches for a need (a read); POST: save the need (enterprises)."""
+    """GET ?description=…: matches for a need and the tags it would be saved with (a read); POST: save the
+    need (enterprises)."""
     can_save = services.can_post_needs(request.user)
     if request.method == "POST":
         form = NeedForm(request.POST)
         if form.is_valid():
             try:
-                _rows, tags = _matches(form.cleaned_data["description"])
-            except engine.IndexMissingError:
-                tags = []
-            try:
                 need = services.save_need(
                     actor=request.user,
                     title=form.cleaned_data["title"],
                     description=form.cleaned_data["description"],
-                    subclasses=tags,
                 )
             except ValidationError as exc:
                 for name, errors in exc.message_dict.items():
@@ -241,9 +236,12 @@ def need_match(request: AuthedRequest) -> HttpResponseBase:
     context: dict[str, Any] = {"form": form, "can_save": can_save} | _vectors_pending(request)
     if form.is_bound and form.is_valid():
         try:
-            rows, tags = _matches(form.cleaned_data["description"])
+            rows, profile = _matches(form.cleaned_data["description"])
         except engine.IndexMissingError:
             return _index_missing(request, "search/need_match.html", context)
+        tags = need_tags.tags_for(
+            title=form.cleaned_data["title"], description=form.cleaned_data["description"], profile=profile
+        )
         context |= {"groups": present.grouped(rows), "tags": tags, "matched": True}
     return render(request, "search/need_match.html", context)
 
@@ -251,12 +249,20 @@ def need_match(request: AuthedRequest) -> HttpResponseBase:
 @require_safe
 @member_required
 def need_list(request: AuthedRequest) -> HttpResponseBase:
-    needs = services.needs_visible_to(request.user).select_related("organisation", "created_by")
-    if request.GET.get("export") == "xlsx":
+    visible = services.needs_visible_to(request.user)
+    language = get_language() or settings.LANGUAGE_CODE
+    form = NeedFilterForm(request.GET or None, industries=services.industry_choices(visible, language))
+    needs = visible
+    filters: dict[str, str] = {}
+    if form.is_bound and form.is_valid():
+        filters = {k: v for k, v in form.cleaned_data.items() if v}
+        needs = services.needs_tagged(visible, **filters)
+    needs = needs.select_related("organisation", "created_by").prefetch_related("tags")
+    if request.GET.get("export") == "xlsx" and not form.errors:
         return xlsx_response(
             actor=request.user,
             action="search.need_export",
-            filters={},
+            filters=filters,
             filename="needs.xlsx",
             sheet_title=_("Technology needs"),
             headers=[
@@ -266,6 +272,8 @@ def need_list(request: AuthedRequest) -> HttpResponseBase:
                 _("Posted by"),
                 _("Posted"),
                 _("IPC subclasses"),
+                _("Industries and technology fields"),
+                _("Tagged by"),
             ],
             rows=(
                 [
@@ -275,8 +283,10 @@ def need_list(request: AuthedRequest) -> HttpResponseBase:
                     str(n.created_by),
                     n.created_at.date(),
                     " ".join(n.subclasses),
+                    "; ".join(t.name(language) for t in n.industry_tags),
+                    str(n.get_tagged_by_display()),
                 ]
-                for n in needs.iterator()
+                for n in needs.iterator(chunk_size=500)
             ),
             tmp_dir=settings.DATA_DIR / "tmp",
         )
@@ -286,8 +296,11 @@ def need_list(request: AuthedRequest) -> HttpResponseBase:
         "search/need_list.html",
         {
             "page": page,
+            "form": form,
+            "filtered": bool(filters),
             "query": query_without_page(request),
             "can_save": services.can_post_needs(request.user),
+            "any_need": visible.exists(),
         },
     )
 
@@ -302,7 +315,7 @@ def need_detail(request: AuthedRequest, pk: Any) -> HttpResponseBase:
         and need.organisation_id == request.user.organisation_id,
     }
     try:
-        rows, _tags = _matches(need.description)
+        rows, _profile = _matches(need.description)
         context["groups"] = present.grouped(rows)
     except engine.IndexMissingError:
         context["index_missing"] = True

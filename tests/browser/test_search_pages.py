@@ -10,7 +10,7 @@ import pytest
 
 from ipops.patents.models import Patent
 from ipops.search.models import Need
-from tests.browser.chromium import click_and_load
+from tests.browser.chromium import click_and_load, screenshot
 from tests.browser.test_roles_and_language import log_in
 from tests.search.conftest import built, corpus, search_dir, vector_cache  # noqa: F401  (the search fixtures)
 
@@ -86,9 +86,20 @@ def test_enterprise_user_searches_filters_and_saves_a_need(  # type: ignore[no-u
         "无人机" in t or "植保" in t or "喷" in t for t in rows.all_inner_texts()[:1]
     )
     assert page.locator(".match-reason").count() == rows.count()
+    # the tags the need would be saved with; each subclass opens the keyword search filtered by it
+    tag = page.locator("#need-tags a.need-ipc").first
+    assert tag.get_attribute("href") == "/search/?ipc=" + tag.get_attribute("data-code")
+    screenshot(page, "need-matches-and-tags")
     page.click("#save-need-button")
     page.wait_for_url(re.compile(r".*/search/needs/[0-9a-f-]{36}/$"))
     assert NEED in page.inner_text("#need-description")
     need = Need.objects.get()
     assert need.description == NEED and need.title == "植保无人机"
     assert need.organisation == region["ent_user"].organisation and need.created_by == region["ent_user"]
+
+    # the saved needs, with their tags; a subclass tag filters the list to the needs that carry it
+    page.goto(base + "/search/needs/saved/")
+    click_and_load(page, "#need-table a.need-ipc")
+    assert page.locator("#need-table tbody tr").count() == 1
+    assert page.input_value("#id_ipc") == need.subclasses[0]
+    screenshot(page, "saved-needs-filtered")

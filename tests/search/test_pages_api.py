@@ -124,6 +124,7 @@ def test_saving_a_need_who_may(ready: list[Patent], login: Callable) -> None:
     need = Need.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/search/needs/{need.pk}/"
     assert need.organisation.kind == "enterprise" and need.subclasses and need.subclasses[0].startswith("B64")
+    assert need.tagged_by == Need.TaggedBy.MATCHES  # no IPC model in this test: the matches' subclasses
     assert AuditEntry.objects.filter(action="search.need_save").count() == before + 1
 
 

@@ -97,7 +97,7 @@ def suggest_many(texts: list[str]) -> list[list[SuggestedSubclass]]:
     ]
 
 
-def _titles(codes: list[str], language: str) -> dict[str, str]:
+def ipc_titles_of(codes: list[str], language: str) -> dict[str, str]:
     from ipops.reference.services import ipc_titles
 
     return ipc_titles(codes, language) if codes else {}
@@ -138,7 +138,7 @@ def suggest(*, actor: Any, text: str, language: str = "zh-hans") -> Suggestion:
     if not is_member_of_active(actor):
         raise deny(actor, "suggest IPC subclasses")
     rows = suggest_many([text])[0]
-    titles = _titles([s.code for s in rows], language)
+    titles = ipc_titles_of([s.code for s in rows], language)
     subclasses = [
         SuggestedSubclass(
             code=s.code, confidence=s.confidence, suggested=s.suggested, title=titles.get(s.code, "")
