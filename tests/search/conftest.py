@@ -148,3 +148,11 @@ def shared_built(_module_stores: tuple[dict[str, Path], list[Patent]], settings,
     for name, value in dirs.items():
         setattr(settings, name, value)
     return patents
+
+
+@pytest.fixture(scope="session")
+def quick_suggester() -> Any:
+    """The sample-trained suggester of tests/search/ipc_quick.py, trained once per test process."""
+    from tests.search.ipc_quick import fit_quick_sample
+
+    return fit_quick_sample()

@@ -34,11 +34,9 @@ from ipops.search.ipc_suggest.model import (
     scheme_text,
 )
 from ipops.search.ipc_suggest.training import TRAIN_JOB_KIND, start_training
+from tests.search.ipc_quick import QUICK_RERANK
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ipc_suggest"
-# Tests of the plumbing (command, job, pages, sampling) train a lighter re-ranker, set the way a region
-# would set it (configuration); the tests of what the model learns use the shipped defaults.
-QUICK_RERANK = {"rerank_max_iter": 60, "rerank_models": 1}
 
 
 def lx_rows() -> list[dict[str, str]]:

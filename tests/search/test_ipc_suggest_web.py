@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -14,30 +13,17 @@ from django.utils import translation
 
 from ipops.core.models import AuditEntry, Job
 from ipops.search.ipc_suggest import store
-from ipops.search.ipc_suggest.model import IpcSuggester, Params, document_text
+from ipops.search.ipc_suggest.model import IpcSuggester
 from ipops.search.ipc_suggest.training import TRAIN_JOB_KIND
-from tests.search.test_ipc_suggest import QUICK_RERANK
 
 pytestmark = pytest.mark.urls("tests.search.test_ipc_suggest_urls")
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ipc_suggest"
 PAGE = "/search/ipc/"
 TRAIN = "/search/ipc/train/"
 API = "/api/search/ipc/suggest"
 API_TRAIN = "/api/search/ipc/train"
 API_MODEL = "/api/search/ipc/model"
 TEXT = "一种基于深度学习的光伏组件缺陷检测方法"
-
-
-@pytest.fixture(scope="module")
-def fitted() -> IpcSuggester:
-    with open(FIXTURES / "lxingy3_sample.csv", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    params = Params(cv_folds=2, **QUICK_RERANK)
-    return IpcSuggester(params=params).fit(
-        [document_text(r["patent_title"], params=params) for r in rows],
-        [r["true_subclasses_all"].split("|") for r in rows],
-    )
 
 
 @pytest.fixture
@@ -47,7 +33,8 @@ def model_dir(tmp_path: Path, settings: Any) -> Path:
 
 
 @pytest.fixture
-def saved(model_dir: Path, fitted: IpcSuggester, region: Any) -> IpcSuggester:
+def saved(model_dir: Path, quick_suggester: IpcSuggester, region: Any) -> IpcSuggester:
+    fitted = quick_suggester
     from ipops.reference.models import IpcEntry
 
     for code in fitted.labels:

@@ -3,7 +3,6 @@ needs list (page, Excel, API) filters on those tags. The model is trained on the
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +13,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
-from django.utils import translation
 from openpyxl import load_workbook
 
 from ipops.core.models import AuditEntry
@@ -22,26 +20,14 @@ from ipops.reference.industries import load_starters
 from ipops.search import services
 from ipops.search.ipc_suggest import services as ipc_services
 from ipops.search.ipc_suggest import store
-from ipops.search.ipc_suggest.model import IpcSuggester, Params, document_text
+from ipops.search.ipc_suggest.model import IpcSuggester
 from ipops.search.models import IPC_SCHEME, Need, NeedTag
 from ipops.search.need_tags import need_text
 from tests.api_auth import bearer
-from tests.search.test_ipc_suggest import QUICK_RERANK
+from tests.patents.test_pages import english
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ipc_suggest"
 IMAGES = ("图像识别", "一种基于深度学习的图像识别方法，用于识别摄像头拍到的零件缺陷")
 BATTERY = ("锂电池电解液", "一种提高锂离子电池低温性能的电解液添加剂及电池")
-
-
-@pytest.fixture(scope="module")
-def fitted() -> IpcSuggester:
-    with open(FIXTURES / "lxingy3_sample.csv", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    params = Params(cv_folds=2, **QUICK_RERANK)
-    return IpcSuggester(params=params).fit(
-        [document_text(r["patent_title"], params=params) for r in rows],
-        [r["true_subclasses_all"].split("|") for r in rows],
-    )
 
 
 @pytest.fixture
@@ -50,11 +36,11 @@ def no_index(settings: Any, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def model(settings: Any, tmp_path: Path, fitted: IpcSuggester, no_index: None) -> IpcSuggester:
+def model(settings: Any, tmp_path: Path, quick_suggester: IpcSuggester, no_index: None) -> IpcSuggester:
     settings.IPOPS_IPC_SUGGEST_DIR = tmp_path / "ipc_suggest"
-    store.save(fitted, {"trained_at": "2026-11-26T08:00:00+00:00", "patents": 400})
+    store.save(quick_suggester, {"trained_at": "2026-11-26T08:00:00+00:00", "patents": 400})
     load_starters()  # the industry concordance the tags lead to
-    return fitted
+    return quick_suggester
 
 
 def save(user: Any, need: tuple[str, str]) -> Need:
@@ -84,8 +70,7 @@ def test_without_a_model_or_an_index_the_need_is_saved_untagged(
     settings.IPOPS_IPC_SUGGEST_DIR = tmp_path / "no-model"
     need = save(region["ent_user"], IMAGES)
     assert need.tagged_by == Need.TaggedBy.NONE and not need.tags.exists()
-    with translation.override("en"):
-        page = login("ent_user").get(f"/search/needs/{need.pk}/").content.decode()
+    page = english(login("ent_user")).get(f"/search/needs/{need.pk}/").content.decode()
     assert "Not tagged" in page and need.description in page
 
 
@@ -129,11 +114,11 @@ def test_the_needs_list_filters_by_subclass_and_industry(
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [images.title]
 
     # a tag no need carries: an empty list that says how to get back; a malformed subclass: a message
-    with translation.override("en"):
-        page = client.get("/search/needs/saved/", {"ipc": "A99Z"}).content.decode()
-        assert "No saved need carries these tags" in page and "data-need=" not in page
-        page = client.get("/search/needs/saved/", {"ipc": "G06"}).content.decode()
-        assert "four characters" in page and page.count("data-need=") == 2
+    english(client)
+    page = client.get("/search/needs/saved/", {"ipc": "A99Z"}).content.decode()
+    assert "No saved need carries these tags" in page and "data-need=" not in page
+    page = client.get("/search/needs/saved/", {"ipc": "G06"}).content.decode()
+    assert "four characters" in page and page.count("data-need=") == 2
 
     # the filter never widens what a user may read: another organisation sees none of them
     page = login("univ_user").get("/search/needs/saved/", {"ipc": only_battery[0]}).content.decode()
