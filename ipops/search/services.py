@@ -108,14 +108,13 @@ def _write_tags(need: Need, tags: NeedTags) -> list[str]:
     return [f"{t.scheme}:{t.code}" for t in tags.tags]
 
 
-def save_need(*, actor: Any, title: str, description: str, profile: dict[str, float] | None = None) -> Need:
+def save_need(*, actor: Any, title: str, description: str) -> Need:
     """Save a need for the actor's organisation (enterprise members and administrators), tagged with the
-    IPC subclasses and industries of its text (`need_tags`; `profile`: the matches' subclass profile when the
-    caller has matched the text already)."""
+    IPC subclasses and industries of its text (`need_tags`)."""
     if not can_post_needs(actor):
         raise deny(actor, "save a technology need")
     title, description = _clean(title, description)
-    tags = need_tags.tags_for(title=title, description=description, profile=profile)
+    tags = need_tags.tags_for(title=title, description=description)
     with transaction.atomic():
         need = Need.objects.create(
             organisation=actor.organisation,
