@@ -1,5 +1,6 @@
 """The background jobs that refresh (or rebuild) the search stores and that embed the patents still without
-a semantic vector; read-only on the database (apart from starting the one from the other)."""
+a semantic vector (read-only on the database, apart from starting the one from the other), and the one that
+tags the saved needs again after the IPC suggestion model is retrained."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from ipops.core.jobs import JobError, Progress, job_handler
 from ipops.core.models import Job
 from ipops.search import engine, services
-from ipops.search.services import EMBED_JOB, REFRESH_JOB
+from ipops.search.services import EMBED_JOB, REFRESH_JOB, RETAG_JOB
 
 
 def _reporter(job: Job, progress: Progress) -> engine.ProgressFn:
@@ -73,3 +74,18 @@ def embed_search_vectors(job: Job, progress: Progress) -> dict[str, Any]:
     if result.pending and result.added:
         services.after_index_refresh(job, pending=result.pending)
     return result.as_dict()
+
+
+@job_handler(RETAG_JOB, title=gettext_lazy("Tag the saved technology needs again"))
+def retag_needs(job: Job, progress: Progress) -> dict[str, Any]:
+    """After the IPC suggestion model is retrained: every saved need's tags from its text, in one
+    transaction. Progress counts needs."""
+
+    def report(done: int, total: int) -> None:
+        if job.total != total:
+            progress.set_total(total)
+        progress.advance(done - job.done)
+
+    result = services.retag_needs(actor=job.created_by, progress=report)
+    progress.message(_("%(changed)d of %(needs)d saved needs got new tags.") % result)
+    return result

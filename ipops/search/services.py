@@ -3,6 +3,7 @@ refreshing the derived search stores through jobs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,10 +22,12 @@ from ipops.search.need_tags import NeedTags
 
 REFRESH_JOB = "search.refresh"
 EMBED_JOB = "search.embed"
+RETAG_JOB = "search.need_retag"
 ACTIVE = (Job.Status.QUEUED, Job.Status.RUNNING)
 NEED_ORG_KINDS = frozenset({OrgKind.ENTERPRISE})
 MAX_TITLE = 200
 MAX_DESCRIPTION = 2000
+RETAG_CHUNK = 200
 
 
 def can_search(user: Any) -> bool:
@@ -155,6 +158,43 @@ def update_need(*, actor: Any, need: Need, title: str, description: str) -> Need
             after=changed_after,
         )
     return need
+
+
+def retag_needs(*, actor: Any, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    """Tag every saved need again from its text, as the IPC suggestion model now tags it (after a retrain):
+    platform operators, or the platform itself (`actor` None, at the end of a training). One audit entry
+    with the counts; `progress(done, total)`."""
+    if actor is not None:
+        require_role(actor, Role.OPERATOR, what="tag the technology needs again")
+    ids = list(Need.objects.order_by("created_at").values_list("pk", flat=True))
+    changed = by_model = 0
+    with transaction.atomic():
+        for start in range(0, len(ids), RETAG_CHUNK):
+            for need in Need.objects.filter(pk__in=ids[start : start + RETAG_CHUNK]).prefetch_related("tags"):
+                tags = need_tags.tags_for(title=need.title, description=need.description)
+                by_model += tags.tagged_by == Need.TaggedBy.IPC_MODEL
+                held = [(t.scheme, t.code, t.confidence) for t in need.tags.all()]
+                if (
+                    held != [(t.scheme, t.code, t.confidence) for t in tags.tags]
+                    or need.tagged_by != tags.tagged_by
+                ):
+                    need.tagged_by = tags.tagged_by
+                    need.save(update_fields=["tagged_by", "updated_at"])
+                    _write_tags(need, tags)
+                    changed += 1
+            if progress:
+                progress(min(start + RETAG_CHUNK, len(ids)), len(ids))
+        result = {"needs": len(ids), "changed": changed, "tagged_by_model": by_model}
+        audit.record(action="search.need_retag", actor=actor, object_type="search.need", after=result)
+    return result
+
+
+def after_training(job: Job) -> Job | None:
+    """Called at the end of the IPC suggestion model's training job: tag the saved needs again, as a job of
+    the same user (none when there is no need)."""
+    if not Need.objects.exists():
+        return None
+    return start_job(actor=job.created_by, kind=RETAG_JOB, organisation=job.organisation)
 
 
 def delete_need(*, actor: Any, need: Need) -> None:

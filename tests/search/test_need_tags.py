@@ -4,6 +4,7 @@ needs list (page, Excel, API) filters on those tags. The model is trained on the
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -166,3 +167,58 @@ def test_the_migration_moves_saved_subclasses_into_tags(region: dict[str, Any]) 
     assert (
         Need.objects.get(pk=bare.pk).tagged_by == "" and not NeedTag.objects.filter(need_id=bare.pk).exists()
     )
+
+
+def test_needs_saved_before_the_model_are_tagged_again_by_operators_only(
+    region: dict[str, Any], settings: Any, tmp_path: Path, no_index: None, quick_suggester: IpcSuggester
+) -> None:
+    settings.IPOPS_IPC_SUGGEST_DIR = tmp_path / "ipc_suggest"
+    images, battery = save(region["ent_user"], IMAGES), save(region["ent_admin"], BATTERY)
+    assert images.tagged_by == battery.tagged_by == Need.TaggedBy.NONE
+    store.save(quick_suggester, {"trained_at": "2026-11-26T09:00:00+00:00", "patents": 400})
+
+    for refused in ("ent_admin", "auditor"):
+        with pytest.raises(PermissionDenied):
+            services.retag_needs(actor=region[refused])
+    assert not NeedTag.objects.exists() and not AuditEntry.objects.filter(action="search.need_retag").exists()
+
+    assert services.retag_needs(actor=region["operator"]) == {"needs": 2, "changed": 2, "tagged_by_model": 2}
+    for need, words in ((images, IMAGES), (battery, BATTERY)):
+        need.refresh_from_db()
+        expected = [s.code for s in ipc_services.suggest_many([need_text(*words)])[0] if s.suggested]
+        assert need.tagged_by == Need.TaggedBy.IPC_MODEL and need.subclasses == expected
+    entry = AuditEntry.objects.get(action="search.need_retag")
+    assert entry.after == {"needs": 2, "changed": 2, "tagged_by_model": 2}
+    # nothing new to say: a second run changes nothing
+    assert services.retag_needs(actor=None)["changed"] == 0
+
+
+def test_training_the_model_starts_the_job_that_tags_the_needs_again(
+    region: dict[str, Any], settings: Any, tmp_path: Path, no_index: None
+) -> None:
+    from ipops.core.jobs import execute_job
+    from ipops.core.models import Job
+    from ipops.search.ipc_suggest.training import start_training
+    from tests.search.ipc_quick import QUICK_RERANK
+    from tests.search.test_ipc_suggest import import_sample, lx_rows
+
+    settings.IPOPS_IPC_SUGGEST_DIR = tmp_path / "ipc_suggest"
+    override = tmp_path / "quick.json"
+    override.write_text(json.dumps(QUICK_RERANK))
+    settings.IPOPS_IPC_SUGGEST_CONFIG = str(override)
+    import_sample(lx_rows()[:150])
+    need = save(region["ent_user"], IMAGES)
+    assert need.tagged_by == Need.TaggedBy.NONE
+
+    trained = execute_job(str(start_training(actor=region["operator"], enqueue=False).pk))
+    assert trained.status == Job.Status.SUCCEEDED, trained.error
+    retag = Job.objects.get(kind=services.RETAG_JOB)
+    assert retag.created_by == region["operator"] and retag.status == Job.Status.QUEUED
+    retag = execute_job(str(retag.pk))
+    assert (
+        retag.status == Job.Status.SUCCEEDED
+        and retag.result["changed"] == 1
+        and retag.done == retag.total == 1
+    )
+    need.refresh_from_db()
+    assert need.tagged_by == Need.TaggedBy.IPC_MODEL and need.subclasses

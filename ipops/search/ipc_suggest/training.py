@@ -114,6 +114,10 @@ def train_job(job: Job, progress: Progress) -> dict[str, Any]:
         _("Trained on %(patents)d patents, %(subclasses)d subclasses.")
         % {"patents": meta["patents"], "subclasses": meta["subclasses"]}
     )
+    from ipops.search import services  # the saved needs are tagged by this model: tag them again
+
+    if services.after_training(job) is not None:
+        progress.message(_("The saved needs are being tagged again with the new model."))
     return meta
 
 

@@ -1,4 +1,5 @@
-"""Train the IPC suggestion model from the patents the database holds (a derived store: safe to rerun)."""
+"""Train the IPC suggestion model from the patents the database holds (a derived store: safe to rerun), then
+tag the saved needs again with it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ipops.search.ipc_suggest import store
 from ipops.search.ipc_suggest.training import NothingToLearnError, train
+from ipops.search.services import retag_needs
 
 
 class Command(BaseCommand):
@@ -34,3 +36,8 @@ class Command(BaseCommand):
             f"(threshold {meta['threshold']}, cross-validated micro-F1 {meta.get('cv_micro_f1', 'n/a')}, "
             f"{meta['seconds']} s); saved to {store.model_dir()}"
         )
+        retagged = retag_needs(actor=None)
+        if retagged["needs"]:
+            self.stdout.write(
+                f"Saved needs tagged again: {retagged['changed']} of {retagged['needs']} got new tags."
+            )
