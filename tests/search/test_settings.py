@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from ipops.search.ipc_suggest.config import load_config, load_params
+from ipops.search.ipc_suggest.config import DEFAULTS, load_config, load_params
+from ipops.search.ipc_suggest.model import Params
 from ipops.search.settings import config
 
 
@@ -41,3 +42,11 @@ def test_a_broken_override_names_the_file(settings, tmp_path: Path, content: str
     settings.IPOPS_IPC_SUGGEST_CONFIG = str(broken)
     with pytest.raises(ImproperlyConfigured, match=r"IPC suggestion configuration .*broken"):
         load_config()
+
+
+def test_the_suggesters_code_defaults_are_the_shipped_file() -> None:
+    """`Params()` (what tests and `document_text` fall back on) holds the same values as the data file that
+    is the platform's default, key for key, so the two cannot drift apart."""
+    shipped = json.loads(DEFAULTS.read_text(encoding="utf-8"))
+    assert Params.from_dict(shipped) == Params()
+    assert {k for k in shipped if not k.startswith("_")} == set(Params.__dataclass_fields__)  # none ignored
