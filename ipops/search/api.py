@@ -232,7 +232,7 @@ def list_needs(request: HttpRequest, filters: Query[NeedFilter]) -> Any:
     user = caller(request)
     services.require_search(user)
     visible = services.needs_visible_to(user)
-    form = NeedFilterForm(filters.dict(), industries=services.industry_choices(visible, "en"))
+    form = NeedFilterForm(filters.dict(), industries=[])  # the list of choices is for the page only
     if not form.is_valid():
         raise ValidationError({k: v for k, v in form.errors.items()})
     chosen = {k: v for k, v in form.cleaned_data.items() if v}

@@ -13,6 +13,16 @@ from ipops.core.models import BaseModel
 IPC_SCHEME = "ipc"  # NeedTag.scheme of an IPC subclass; industries carry their scheme's key ("wipo35", …)
 
 
+def tag_key(scheme: str, code: str) -> str:
+    """A tag as the needs filter and the audit entries name it ("plan_key:AI")."""
+    return f"{scheme}:{code}"
+
+
+def tag_name(name_zh: str, name_en: str, language: str) -> str:
+    """A tag's name in `language`, the other language's when that one is empty."""
+    return (name_en if language.startswith("en") else name_zh) or name_zh or name_en
+
+
 class Need(BaseModel):
     class TaggedBy(models.TextChoices):
         IPC_MODEL = "ipc_model", _("IPC suggestion model")
@@ -76,15 +86,14 @@ class NeedTag(models.Model):
         indexes = [models.Index(fields=["scheme", "code"], name="search_needtag_code")]
 
     def __str__(self) -> str:
-        return f"{self.scheme}:{self.code}"
+        return self.key
 
     @property
     def key(self) -> str:
-        """The filter value of an industry tag ("scheme:code")."""
-        return f"{self.scheme}:{self.code}"
+        return tag_key(self.scheme, self.code)
 
     def name(self, language: str) -> str:
-        return (self.name_en if language.startswith("en") else self.name_zh) or self.name_zh or self.name_en
+        return tag_name(self.name_zh, self.name_en, language)
 
     @property
     def display_name(self) -> str:

@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 
 from ipops.search import engine
 from ipops.search.ipc_suggest import services as ipc_services
-from ipops.search.models import IPC_SCHEME, Need
+from ipops.search.models import IPC_SCHEME, Need, tag_name
 
 PROFILE_MIN_WEIGHT = 0.2  # a subclass the matching patents share with at least this weight
 PROFILE_MAX_SUBCLASSES = 5
@@ -28,7 +28,7 @@ class Tag:
     confidence: float | None = None
 
     def name(self, language: str) -> str:
-        return (self.name_en if language.startswith("en") else self.name_zh) or self.name_zh or self.name_en
+        return tag_name(self.name_zh, self.name_en, language)
 
     @property
     def display_name(self) -> str:

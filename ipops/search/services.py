@@ -17,7 +17,7 @@ from ipops.core.jobs import start_job
 from ipops.core.models import Job
 from ipops.core.permissions import deny, has_role, is_member_of_active, require_member, require_role
 from ipops.search import need_tags
-from ipops.search.models import IPC_SCHEME, Need, NeedTag
+from ipops.search.models import IPC_SCHEME, Need, NeedTag, tag_key, tag_name
 from ipops.search.need_tags import NeedTags
 
 REFRESH_JOB = "search.refresh"
@@ -72,10 +72,7 @@ def industry_choices(needs: QuerySet[Need], language: str) -> list[tuple[str, st
         .values_list("scheme", "code", "name_zh", "name_en")
         .distinct()
     )
-    named = {
-        f"{scheme}:{code}": NeedTag(scheme=scheme, code=code, name_zh=zh, name_en=en).name(language)
-        for scheme, code, zh, en in tags
-    }
+    named = {tag_key(scheme, code): tag_name(zh, en, language) for scheme, code, zh, en in tags}
     return [(key, f"{name} ({key.partition(':')[2]})") for key, name in named.items()]
 
 
@@ -108,7 +105,7 @@ def _write_tags(need: Need, tags: NeedTags) -> list[str]:
         )
         for i, t in enumerate(tags.tags)
     )
-    return [f"{t.scheme}:{t.code}" for t in tags.tags]
+    return [tag_key(t.scheme, t.code) for t in tags.tags]
 
 
 def save_need(*, actor: Any, title: str, description: str) -> Need:
